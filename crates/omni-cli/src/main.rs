@@ -1,0 +1,2 @@
+//! The `omni` command (placeholder).
+fn main() {}

@@ -1,0 +1,136 @@
+//! The BODYHASH line (NOTES.md decision 5).
+
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+
+/// The SHA-256 of the exact body bytes sent; `Display` writes 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BodyHash([u8; 32]);
+
+impl BodyHash {
+    /// The hash of the empty body, `e3b0c442...b855`, used when a request has no body.
+    pub const EMPTY: BodyHash = BodyHash([
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9,
+        0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52,
+        0xb8, 0x55,
+    ]);
+
+    /// Hashes a whole body at once.
+    pub fn of(body: &[u8]) -> Self {
+        BodyHash(Sha256::digest(body).into())
+    }
+
+    /// Wraps a digest computed elsewhere.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        BodyHash(bytes)
+    }
+
+    /// Parses 64 hex digits (either case).
+    pub fn from_hex(text: &str) -> Result<Self, Error> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(text, &mut out).map_err(|_| Error::MalformedBodyHash)?;
+        Ok(BodyHash(out))
+    }
+
+    /// The raw digest.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The 64 lowercase hex digits, as ASCII bytes on the stack.
+    pub fn to_hex(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        // The buffer is exactly twice the digest length, so encoding cannot fail.
+        let _ = hex::encode_to_slice(self.0, &mut out);
+        out
+    }
+}
+
+impl fmt::Display for BodyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.to_hex();
+        f.write_str(core::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for BodyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BodyHash({self})")
+    }
+}
+
+/// A streaming body hash, for large bodies fed in chunks.
+///
+/// ```
+/// use omni_sign::{BodyHash, BodyHasher};
+/// let mut h = BodyHasher::new();
+/// h.update(b"{\"a\":");
+/// h.update(b"1}");
+/// assert_eq!(h.finalize(), BodyHash::of(b"{\"a\":1}"));
+/// ```
+#[derive(Clone, Default)]
+pub struct BodyHasher(Sha256);
+
+impl BodyHasher {
+    /// An empty hasher.
+    pub fn new() -> Self {
+        BodyHasher(Sha256::new())
+    }
+
+    /// Feeds the next chunk of the body.
+    pub fn update(&mut self, chunk: &[u8]) {
+        Digest::update(&mut self.0, chunk);
+    }
+
+    /// The hash of everything fed.
+    pub fn finalize(self) -> BodyHash {
+        BodyHash(self.0.finalize().into())
+    }
+}
+
+impl fmt::Debug for BodyHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BodyHasher")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn empty_body_hash_is_the_guides_constant() {
+        assert_eq!(BodyHash::of(b""), BodyHash::EMPTY);
+        assert_eq!(
+            BodyHash::EMPTY.to_string(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn streaming_equals_one_shot_at_every_split() {
+        let body: std::vec::Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
+        for split in [0, 1, 63, 64, 65, 128, 299, 300] {
+            let mut h = BodyHasher::new();
+            h.update(&body[..split]);
+            h.update(&body[split..]);
+            assert_eq!(h.finalize(), BodyHash::of(&body));
+        }
+    }
+
+    #[test]
+    fn hex_round_trip_and_errors() {
+        let h = BodyHash::of(b"x");
+        assert_eq!(BodyHash::from_hex(&h.to_string()), Ok(h));
+        assert_eq!(BodyHash::from_hex(&h.to_string().to_uppercase()), Ok(h));
+        assert_eq!(BodyHash::from_hex("abc"), Err(Error::MalformedBodyHash));
+        assert_eq!(
+            BodyHash::from_hex(&"g".repeat(64)),
+            Err(Error::MalformedBodyHash)
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! The PATH line (NOTES.md decision 2).
+
+use core::fmt;
+
+use crate::Error;
+
+/// The PATH line of the base string: the path of the URL that is sent, with scheme, host,
+/// query and fragment removed and a leading `/api/v1` segment stripped.
+///
+/// Built by [`canonical_path`]; `Display` writes it exactly as it is signed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CanonicalPath<'a>(&'a str);
+
+impl<'a> CanonicalPath<'a> {
+    /// The path as text.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+}
+
+impl fmt::Display for CanonicalPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl fmt::Debug for CanonicalPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+/// The prefix the guide strips, as a whole leading segment only.
+const API_PREFIX: &str = "/api/v1";
+
+/// Derives the signed PATH from the URL that is sent (NOTES.md decision 2).
+///
+/// `url` is an absolute URL (`https://host/api/v1/partner/x?q=1`) or a path (`/partner/x`).
+/// Scheme, host, query and fragment are dropped; `/api/v1` is stripped only as a whole leading
+/// segment (`/api/v1/x` -> `/x`, `/api/v10/x` unchanged, `/api/v1` alone -> `/`); an empty path
+/// is `/`; percent-encoding and dot segments are kept exactly as sent.
+///
+/// Errors: a relative reference, a control character anywhere in `url`, or a space or non-ASCII
+/// character in the path (no HTTP client sends those raw, so signing them would sign a path
+/// that is never sent).
+///
+/// ```
+/// use omni_sign::canonical_path;
+/// let p = canonical_path("https://h.example/api/v1/partner/products?lang=id#top").unwrap();
+/// assert_eq!(p.as_str(), "/partner/products");
+/// assert_eq!(canonical_path("/api/v10/x").unwrap().as_str(), "/api/v10/x");
+/// ```
+pub fn canonical_path(url: &str) -> Result<CanonicalPath<'_>, Error> {
+    if url.bytes().any(|b| b.is_ascii_control()) {
+        return Err(Error::InvalidUrl("control character in the URL"));
+    }
+    let rest = if url.starts_with('/') {
+        url
+    } else {
+        let scheme_end = url.find("://").ok_or(Error::InvalidUrl(
+            "expected an absolute URL (https://host/...) or a path starting with '/'",
+        ))?;
+        let scheme = &url[..scheme_end];
+        let valid_scheme = scheme
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic())
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+        if !valid_scheme {
+            return Err(Error::InvalidUrl("invalid URL scheme"));
+        }
+        let after = &url[scheme_end + 3..];
+        let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        if authority_end == 0 {
+            return Err(Error::InvalidUrl("missing host"));
+        }
+        &after[authority_end..]
+    };
+    let path_end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let path = &rest[..path_end];
+    if path.bytes().any(|b| b == b' ' || !b.is_ascii()) {
+        return Err(Error::InvalidUrl(
+            "space or non-ASCII character in the path: percent-encode it as it is sent",
+        ));
+    }
+    let path = match path.strip_prefix(API_PREFIX) {
+        Some("") => "/",
+        Some(stripped) if stripped.starts_with('/') => stripped,
+        _ if path.is_empty() => "/",
+        _ => path,
+    };
+    Ok(CanonicalPath(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(url: &str) -> &str {
+        canonical_path(url).unwrap().as_str()
+    }
+
+    #[test]
+    fn strips_scheme_host_query_and_fragment() {
+        assert_eq!(
+            p("https://api.example.com/partner/products?lang=id&sku=SKU-1"),
+            "/partner/products"
+        );
+        assert_eq!(p("http://127.0.0.1:8080/partner/x#frag"), "/partner/x");
+        assert_eq!(p("https://user@h:1/partner/x?a#b"), "/partner/x");
+        assert_eq!(p("/partner/x?q=/api/v1"), "/partner/x");
+    }
+
+    #[test]
+    fn strips_api_v1_only_as_a_whole_leading_segment() {
+        assert_eq!(
+            p("https://partners-api.tocobagus.net/api/v1/partner/onboard/sessions"),
+            "/partner/onboard/sessions"
+        );
+        assert_eq!(p("/api/v1"), "/");
+        assert_eq!(p("/api/v1/"), "/");
+        assert_eq!(p("/api/v1?x=1"), "/");
+        assert_eq!(p("/api/v10/x"), "/api/v10/x");
+        assert_eq!(p("/api/v1x"), "/api/v1x");
+        assert_eq!(p("/api/v2/x"), "/api/v2/x");
+        assert_eq!(p("/v1/api/v1/x"), "/v1/api/v1/x");
+        assert_eq!(p("/api/v1/api/v1/x"), "/api/v1/x");
+    }
+
+    #[test]
+    fn empty_path_is_root() {
+        assert_eq!(p("https://h"), "/");
+        assert_eq!(p("https://h?x=1"), "/");
+        assert_eq!(p("https://h#f"), "/");
+    }
+
+    #[test]
+    fn keeps_encoding_and_dot_segments_as_sent() {
+        assert_eq!(p("/partner/a%2Fb/%E2%82%AC"), "/partner/a%2Fb/%E2%82%AC");
+        assert_eq!(p("/partner/a%2fb"), "/partner/a%2fb");
+        assert_eq!(p("/partner/./x/../y"), "/partner/./x/../y");
+        assert_eq!(p("/partner//x"), "/partner//x");
+    }
+
+    #[test]
+    fn rejects_what_cannot_be_sent() {
+        for bad in [
+            "",
+            "partner/x",
+            "://h/x",
+            "1http://h/x",
+            "https:///x",
+            "/partner/x\n",
+            "/partner/\rx",
+            "/partner/\0",
+            "https://h/a b",
+            "/caf\u{e9}",
+            "/x\u{7f}",
+        ] {
+            assert!(
+                matches!(canonical_path(bad), Err(Error::InvalidUrl(_))),
+                "{bad:?}"
+            );
+        }
+    }
+}
