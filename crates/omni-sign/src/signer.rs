@@ -64,6 +64,18 @@ impl Signer {
         Ok(self.sign(&request))
     }
 
+    /// Signs an arbitrary text as if it were a base string.
+    ///
+    /// For diagnosis only: explaining a rejected signature means reproducing what a faulty
+    /// client signed (a query left on the path, mixed-case header names, `/api/v1` kept), which
+    /// no valid [`CanonicalRequest`] can express. Never use it to sign a request that is sent:
+    /// nothing here checks that `text` follows the spec.
+    pub fn sign_base_string_for_diagnosis(&self, text: &str) -> Signature {
+        let mut mac = self.mac.clone();
+        mac.update(text.as_bytes());
+        Signature::from_bytes(mac.finalize().into_bytes().into())
+    }
+
     /// Whether `signature` is this key's signature of `request`, compared in constant time.
     pub fn verify(&self, request: &CanonicalRequest<'_>, signature: &Signature) -> bool {
         self.sign(request) == *signature
@@ -91,6 +103,16 @@ mod tests {
         // not declare `ZeroizeOnDrop` for `Hmac` itself, so the parts are checked here.
         fn zeroed_on_drop<T: zeroize::ZeroizeOnDrop>() {}
         zeroed_on_drop::<sha2::block_api::Sha256VarCore>();
+    }
+
+    #[test]
+    fn diagnosis_signing_matches_request_signing_on_the_same_text() {
+        let signer = Signer::new(b"key").unwrap();
+        let headers = SignedHeaders::new("p", Timestamp::from_millis(1)).unwrap();
+        let req = CanonicalRequest::new("GET", "/", headers, BodyHash::EMPTY).unwrap();
+        let text = req.to_base_string();
+        assert_eq!(signer.sign_base_string_for_diagnosis(&text), signer.sign(&req));
+        assert_ne!(signer.sign_base_string_for_diagnosis(&text[1..]), signer.sign(&req));
     }
 
     #[test]
