@@ -54,7 +54,10 @@ struct ErrorCase {
 }
 
 fn vectors() -> Vectors {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/signing.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/vectors/signing.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let vectors: Vectors = serde_json::from_str(&text).expect("signing.json matches the schema");
     assert_eq!(vectors.version, 1);
@@ -104,7 +107,11 @@ fn redact(base_string: &str) -> String {
 fn the_file_holds_enough_cases() {
     let v = vectors();
     assert!(v.cases.len() >= 42, "{} cases", v.cases.len());
-    assert!(v.error_cases.len() >= 10, "{} error cases", v.error_cases.len());
+    assert!(
+        v.error_cases.len() >= 10,
+        "{} error cases",
+        v.error_cases.len()
+    );
     for name in ["guide_get_example", "guide_post_example_shape"] {
         assert!(v.cases.iter().any(|c| c.input.name == name), "{name}");
     }
@@ -151,7 +158,11 @@ fn check_case(case: &Case) -> Result<(), String> {
     for chunk in body.chunks(997) {
         hasher.update(chunk);
     }
-    eq("BodyHasher", &hasher.finalize().to_string(), &expect.body_hash)?;
+    eq(
+        "BodyHasher",
+        &hasher.finalize().to_string(),
+        &expect.body_hash,
+    )?;
 
     let headers = input.headers().map_err(|e| format!("headers: {e}"))?;
     let request = CanonicalRequest::new(&input.method, &input.url, headers, body_hash)
