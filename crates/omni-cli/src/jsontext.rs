@@ -1,0 +1,139 @@
+//! JSON body text: the JSON.stringify form to send, and the minified and pretty forms a
+//! faulty signer may have hashed instead.
+
+use crate::error::CliError;
+
+/// `text` rewritten exactly as `JSON.stringify(JSON.parse(text))` would write it (NOTES.md
+/// decision 6), through omni-sign's encoder. Warnings (an integer beyond 2^53 that JavaScript
+/// would silently change) go to stderr: the value sent is the one a JavaScript server reads.
+pub fn stringify_form(text: &str) -> Result<String, CliError> {
+    temporary_restringify_until_omni_sign_json_lands(text)
+}
+
+/// TEMPORARY: omni-sign's `json` module is being written; until it lands `--json` only drops
+/// whitespace. Delete this and restore the call to `omni_sign::json::restringify`.
+fn temporary_restringify_until_omni_sign_json_lands(text: &str) -> Result<String, CliError> {
+    minify(text.as_bytes()).ok_or_else(|| CliError::InvalidJson("not valid JSON".into()))
+}
+
+/// Whether `bytes` is one JSON value.
+fn is_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes).is_ok()
+}
+
+/// `bytes` with every whitespace outside strings removed, when it is JSON. Keys keep their
+/// order and numbers their spelling: this is the text a signer minified, not a re-encoding.
+pub fn minify(bytes: &[u8]) -> Option<String> {
+    if !is_json(bytes) {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_ascii_whitespace() {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+/// Minified JSON text re-indented as `JSON.stringify(value, null, indent)` writes it: one
+/// member per line, `": "` after keys, empty containers kept as `{}` and `[]`.
+pub fn indent(minified: &str, indent: usize) -> String {
+    let mut out = String::with_capacity(minified.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = minified.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', depth * indent));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    if let Some(close) = chars.next() {
+                        out.push(close);
+                    }
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minify_keeps_order_and_strings() {
+        let pretty = b"{\n  \"b\": 1.50,\n  \"a\": \"x y\\\" z\",\n  \"c\": [ ]\n}";
+        assert_eq!(
+            minify(pretty).as_deref(),
+            Some(r#"{"b":1.50,"a":"x y\" z","c":[]}"#)
+        );
+        assert_eq!(minify(b"{oops"), None);
+    }
+
+    #[test]
+    fn indent_matches_json_stringify_with_two_spaces() {
+        // JSON.stringify({a:[1,{}],b:{c:"x,y:z"},d:[]}, null, 2) in Node.
+        let expected = "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": {\n    \"c\": \"x,y:z\"\n  },\n  \"d\": []\n}";
+        assert_eq!(
+            indent(r#"{"a":[1,{}],"b":{"c":"x,y:z"},"d":[]}"#, 2),
+            expected
+        );
+        assert_eq!(
+            minify(expected.as_bytes())
+                .map(|m| indent(&m, 2))
+                .as_deref(),
+            Some(expected)
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! `omni verify`: accept, and for each pitfall of the guide a faulty signer whose signature
+//! the command must explain by name. The faulty base strings are written out by hand here.
+
+mod common;
+
+use common::{SECRET, omni, run};
+use omni_sign::Signer;
+
+const TS: &str = "1709024577000";
+const NOW: &str = "1709024580000";
+const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+fn faulty(base_string: &str) -> String {
+    Signer::new(SECRET.as_bytes())
+        .unwrap()
+        .sign_base_string_for_diagnosis(base_string)
+        .to_string()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    omni_sign::BodyHash::of(bytes).to_string()
+}
+
+fn verify(args: &[&str]) -> (i32, String, String) {
+    let mut cmd = omni();
+    cmd.env("OMNI_SECRET_KEY", SECRET)
+        .args(["verify", "--now", NOW])
+        .args(args);
+    run(&mut cmd)
+}
+
+fn assert_pitfall(out: &str, name: &str) {
+    let found: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("pitfall: "))
+        .map(|l| l.split(':').next().unwrap_or(""))
+        .collect();
+    assert_eq!(found, [name], "{out}");
+}
+
+#[test]
+fn a_correct_signature_is_accepted() {
+    let sig = faulty(&format!(
+        "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
+    ));
+    let (code, out, err) = verify(&[
+        "--url",
+        "https://h/api/v1/partner/x?page=2",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "-H",
+        &format!("x-signature: {sig}"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("accept"), "{out}");
+}
+
+#[test]
+fn pitfall_query_signed() {
+    let sig = faulty(&format!(
+        "GET\n/partner/x?page=2\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
+    ));
+    let (code, out, _) = verify(&[
+        "--url",
+        "https://h/api/v1/partner/x?page=2",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "--signature",
+        &sig,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("reject: signature_mismatch"), "{out}");
+    assert_pitfall(&out, "query-signed");
+    assert!(out.contains("    /partner/x?page=2\n"), "{out}");
+}
+
+#[test]
+fn pitfall_pretty_vs_minified_body() {
+    let sent = r#"{"redirectUri":"https://example.com/done","n":[1,2]}"#;
+    let pretty =
+        "{\n  \"redirectUri\": \"https://example.com/done\",\n  \"n\": [\n    1,\n    2\n  ]\n}";
+    let sig = faulty(&format!(
+        "POST\n/partner/onboard/sessions\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{}",
+        sha256_hex(pretty.as_bytes())
+    ));
+    let (code, out, _) = verify(&[
+        "-X",
+        "POST",
+        "--url",
+        "/api/v1/partner/onboard/sessions",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "-H",
+        &format!("x-signature: {sig}"),
+        "--data",
+        sent,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_pitfall(&out, "pretty-vs-minified-body");
+    assert!(out.contains("pretty, indent 2"), "{out}");
+}
+
+#[test]
+fn pitfall_minified_hashed_but_pretty_sent() {
+    let minified = r#"{"a":{"b":true}}"#;
+    let sent = "{\n    \"a\": {\n        \"b\": true\n    }\n}";
+    let sig = faulty(&format!(
+        "POST\n/partner/y\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{}",
+        sha256_hex(minified.as_bytes())
+    ));
+    let (code, out, _) = verify(&[
+        "-X",
+        "POST",
+        "--url",
+        "/partner/y",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "--signature",
+        &sig,
+        "--data",
+        sent,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_pitfall(&out, "pretty-vs-minified-body");
+    assert!(out.contains("the minified form"), "{out}");
+}
+
+#[test]
+fn pitfall_api_v1_not_stripped() {
+    let sig = faulty(&format!(
+        "GET\n/api/v1/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
+    ));
+    let (code, out, _) = verify(&[
+        "--url",
+        "https://h/api/v1/partner/x",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "--signature",
+        &sig,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_pitfall(&out, "api-v1-not-stripped");
+}
+
+#[test]
+fn pitfall_header_names_not_lowercased() {
+    // Sorted as written: uppercase letters sort before lowercase ones.
+    let sig = faulty(&format!(
+        "GET\n/partner/x\nX-Partner-Client-Id:ptnr_1\nX-Timestamp:{TS}\n{EMPTY}"
+    ));
+    let (code, out, _) = verify(&[
+        "--url",
+        "/partner/x",
+        "-H",
+        "X-Partner-Client-Id: ptnr_1",
+        "-H",
+        &format!("X-Timestamp: {TS}"),
+        "--signature",
+        &sig,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_pitfall(&out, "header-names-not-lowercased");
+}
+
+#[test]
+fn pitfall_store_headers_left_out() {
+    let sig = faulty(&format!(
+        "GET\n/partner/stores/catalog/1\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
+    ));
+    let (code, out, _) = verify(&[
+        "--url",
+        "/api/v1/partner/stores/catalog/1",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        "x-store-client-id: str_1",
+        "-H",
+        "x-store-token: stkn_very_secret",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "--signature",
+        &sig,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_pitfall(&out, "store-headers-left-out");
+    assert!(
+        !out.contains("stkn_very_secret"),
+        "the store token is masked: {out}"
+    );
+    assert!(out.contains("x-store-token:REDACTED"), "{out}");
+}
+
+#[test]
+fn pitfall_stale_timestamp() {
+    let old = "1709024000000"; // 580 s before NOW
+    let sig = faulty(&format!(
+        "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{old}\n{EMPTY}"
+    ));
+    let (code, out, _) = verify(&[
+        "--url",
+        "/partner/x",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {old}"),
+        "--signature",
+        &sig,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("reject: timestamp_outside_window"), "{out}");
+    assert_pitfall(&out, "stale-timestamp");
+    assert!(
+        out.contains("x-timestamp is 580 s from server time"),
+        "{out}"
+    );
+    assert!(out.contains("the signature itself matches"), "{out}");
+}
+
+#[test]
+fn pitfall_bare_hex_under_strict() {
+    let sig = faulty(&format!(
+        "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
+    ));
+    let bare = sig.trim_start_matches("sha256=");
+    let args = [
+        "--url",
+        "/partner/x",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "--signature",
+        bare,
+    ];
+    let (code, out, _) = verify(&args);
+    assert_eq!(code, 0, "bare hex is accepted outside strict mode: {out}");
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let (code, out, _) = verify(&strict);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("reject: malformed_signature"), "{out}");
+    assert_pitfall(&out, "bare-hex-under-strict");
+    assert!(out.contains("the hex itself matches"), "{out}");
+}
+
+#[test]
+fn an_unexplained_mismatch_says_so() {
+    let sig = Signer::new(b"another-key")
+        .unwrap()
+        .sign_base_string_for_diagnosis(&format!(
+            "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
+        ))
+        .to_string();
+    let (code, out, _) = verify(&[
+        "--url",
+        "/partner/x",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        &format!("x-timestamp: {TS}"),
+        "--signature",
+        &sig,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("pitfall:"), "{out}");
+    assert!(
+        out.contains("no known pitfall reproduces this signature"),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_header_is_a_rejection() {
+    let (code, out, _) = verify(&[
+        "--url",
+        "/partner/x",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "--signature",
+        "sha256=00",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("reject: missing_header"), "{out}");
+}
+
+#[test]
+fn malformed_header_argument_is_an_input_error() {
+    let (code, _, err) = verify(&["--url", "/partner/x", "-H", "no colon here"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: malformed header"), "{err}");
+}
+
+#[test]
+fn missing_secret_is_an_input_error() {
+    let (code, _, err) = run(omni().args(["verify", "--url", "/partner/x"]));
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: no secret key"), "{err}");
+}
+
+#[test]
+fn help_shows_an_example() {
+    let (code, out, _) = run(omni().args(["verify", "--help"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("Example:"), "{out}");
+}
