@@ -1,2 +1,162 @@
-//! Placeholder, replaced below.
-fn main() {}
+//! Signing cost for bodies of 0 B, 200 B, 4 KiB and 1 MiB: omni-sign's `Signer`, a
+//! straightforward implementation, and the floor (SHA-256's compression function over exactly
+//! the blocks a signature must process). Results and how to run: BENCHMARKS.md, "Signing".
+//!
+//! `OMNI_SIGN_CALLGRIND=signer|straightforward|floor` runs one implementation
+//! `CALLGRIND_REPS` times on the 200 B body inside `callgrind_measure`, for
+//! `valgrind --tool=callgrind --toggle-collect=sign::callgrind_measure`.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion};
+use hmac::{Hmac, KeyInit, Mac};
+use omni_sign::{BodyHash, CanonicalRequest, SignatureFormat, SignedHeaders, Signer, Timestamp};
+use sha2::{Digest, Sha256};
+
+const SECRET: &[u8] = b"partner-secret-key-0123456789";
+const METHOD: &str = "POST";
+const URL: &str = "https://partners-api.tocobagus.net/api/v1/partner/stores/catalog/sync?lang=id";
+const PARTNER: &str = "ptnr_1s4UqMnO64";
+const STORE: &str = "store_NB5DgDcEoWEu";
+const TOKEN: &str = "stkn_Xfe-j_OKH5H2Xg66";
+const TS: u64 = 1_709_024_577_000;
+
+const SIZES: [(&str, usize); 4] = [("0B", 0), ("200B", 200), ("4KiB", 4096), ("1MiB", 1 << 20)];
+
+const CALLGRIND_REPS: usize = 1000;
+
+fn body(len: usize) -> Vec<u8> {
+    (0..len).map(|i| b"{\"sku\":\"SKU-1\",}"[i % 16]).collect()
+}
+
+fn headers() -> SignedHeaders<'static> {
+    SignedHeaders::new(PARTNER, Timestamp::from_millis(TS))
+        .and_then(|h| h.with_store(STORE, TOKEN))
+        .expect("valid headers")
+}
+
+/// What a first implementation usually looks like: the base string built with `format!`, a
+/// new HMAC per call (the key pads hashed every time), hex strings allocated along the way.
+fn straightforward(secret: &[u8], url: &str, ts: u64, body: &[u8]) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path_start = after_scheme.find('/').unwrap_or(after_scheme.len());
+    let path = after_scheme[path_start..]
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    let path = match path.strip_prefix("/api/v1") {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ if path.is_empty() => "/",
+        _ => path,
+    };
+    let body_hash = hex::encode(Sha256::digest(body));
+    let base = format!(
+        "{METHOD}\n{path}\nx-partner-client-id:{PARTNER}\nx-store-client-id:{STORE}\n\
+         x-store-token:{TOKEN}\nx-timestamp:{ts}\n{body_hash}"
+    );
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
+    mac.update(base.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// SHA-256 blocks of a message of `len` bytes, padding included.
+fn sha256_blocks(len: usize) -> usize {
+    (len + 1 + 8).div_ceil(64)
+}
+
+/// The blocks a signature must compress: the body hash; the inner hash of the base string (its
+/// key block is precomputed, so only the base string and padding); the outer hash (its key
+/// block is precomputed too, leaving one block: the 32-byte inner digest and padding).
+fn floor_blocks(body_len: usize) -> usize {
+    let request = CanonicalRequest::new(METHOD, URL, headers(), BodyHash::EMPTY).expect("valid");
+    let base_len = request.base_string_len();
+    sha256_blocks(body_len) + (sha256_blocks(64 + base_len) - 1) + 1
+}
+
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+fn floor(blocks: &[[u8; 64]]) -> [u32; 8] {
+    let mut state = SHA256_IV;
+    sha2::block_api::compress256(&mut state, blocks);
+    state
+}
+
+fn bench(c: &mut Criterion) {
+    let signer = Signer::new(SECRET).expect("non-empty secret");
+    let headers = headers();
+    let mut group = c.benchmark_group("sign");
+    for (label, len) in SIZES {
+        let body = body(len);
+        // The three compute the same thing (the floor aside): check before timing.
+        let ours = signer
+            .sign_request(METHOD, URL, &headers, &body)
+            .expect("valid request");
+        assert_eq!(ours.to_string(), straightforward(SECRET, URL, TS, &body));
+        let blocks = vec![[0x5a_u8; 64]; floor_blocks(len)];
+
+        group.bench_with_input(BenchmarkId::new("signer", label), &body, |b, body| {
+            b.iter(|| {
+                signer
+                    .sign_request(black_box(METHOD), black_box(URL), &headers, black_box(body))
+                    .map(|sig| sig.encode(SignatureFormat::Prefixed))
+            });
+        });
+        group.bench_with_input(
+            BenchmarkId::new("straightforward", label),
+            &body,
+            |b, body| b.iter(|| straightforward(black_box(SECRET), black_box(URL), TS, body)),
+        );
+        group.bench_with_input(BenchmarkId::new("floor", label), &blocks, |b, blocks| {
+            b.iter(|| floor(black_box(blocks)));
+        });
+    }
+    group.finish();
+}
+
+/// The measured region for callgrind: `CALLGRIND_REPS` signatures of the 200 B body.
+#[inline(never)]
+fn callgrind_measure(which: &str, signer: &Signer, body: &[u8], blocks: &[[u8; 64]]) {
+    let headers = headers();
+    for _ in 0..CALLGRIND_REPS {
+        match which {
+            "signer" => {
+                let sig = signer
+                    .sign_request(black_box(METHOD), black_box(URL), &headers, black_box(body))
+                    .map(|sig| sig.encode(SignatureFormat::Prefixed));
+                black_box(sig.is_ok());
+                black_box(sig.ok());
+            }
+            "straightforward" => {
+                black_box(straightforward(black_box(SECRET), black_box(URL), TS, body));
+            }
+            _ => {
+                black_box(floor(black_box(blocks)));
+            }
+        }
+    }
+}
+
+fn main() {
+    if let Ok(which) = std::env::var("OMNI_SIGN_CALLGRIND") {
+        let signer = Signer::new(SECRET).expect("non-empty secret");
+        let body = body(200);
+        let blocks = vec![[0x5a_u8; 64]; floor_blocks(200)];
+        // One call outside the measured region, so one-time work (CPU feature detection)
+        // is not counted.
+        let _ = signer.sign_request(METHOD, URL, &headers(), &body);
+        black_box(straightforward(SECRET, URL, TS, &body));
+        black_box(floor(&blocks));
+        callgrind_measure(&which, &signer, &body, &blocks);
+        println!(
+            "{which}: {CALLGRIND_REPS} x 200 B; floor = {} blocks",
+            blocks.len()
+        );
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}

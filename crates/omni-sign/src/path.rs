@@ -51,40 +51,61 @@ const API_PREFIX: &str = "/api/v1";
 /// assert_eq!(canonical_path("/api/v10/x").unwrap().as_str(), "/api/v10/x");
 /// ```
 pub fn canonical_path(url: &str) -> Result<CanonicalPath<'_>, Error> {
-    if url.bytes().any(|b| b.is_ascii_control()) {
+    // Byte loops rather than `str::find`: this runs on every signature, and a pattern
+    // searcher costs more than the rest of the base string's assembly.
+    let bytes = url.as_bytes();
+    // No early exit, so the loop vectorises.
+    let has_control = bytes
+        .iter()
+        .fold(false, |found, &b| found | (b < 0x20) | (b == 0x7f));
+    if has_control {
         return Err(Error::InvalidUrl("control character in the URL"));
     }
-    let rest = if url.starts_with('/') {
-        url
+    let path_start = if bytes.first() == Some(&b'/') {
+        0
     } else {
-        let scheme_end = url.find("://").ok_or(Error::InvalidUrl(
-            "expected an absolute URL (https://host/...) or a path starting with '/'",
-        ))?;
-        let scheme = &url[..scheme_end];
-        let valid_scheme = scheme
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic())
-            && scheme
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+        let scheme_len = bytes
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b"+-.".contains(&b)))
+            .unwrap_or(bytes.len());
+        let valid_scheme = scheme_len > 0
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[scheme_len..].starts_with(b"://");
         if !valid_scheme {
-            return Err(Error::InvalidUrl("invalid URL scheme"));
+            return Err(if url.contains("://") {
+                Error::InvalidUrl("invalid URL scheme")
+            } else {
+                Error::InvalidUrl(
+                    "expected an absolute URL (https://host/...) or a path starting with '/'",
+                )
+            });
         }
-        let after = &url[scheme_end + 3..];
-        let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
-        if authority_end == 0 {
+        let authority_start = scheme_len + 3;
+        let authority_len = bytes[authority_start..]
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(bytes.len() - authority_start);
+        if authority_len == 0 {
             return Err(Error::InvalidUrl("missing host"));
         }
-        &after[authority_end..]
+        authority_start + authority_len
     };
-    let path_end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let path = &rest[..path_end];
-    if path.bytes().any(|b| b == b' ' || !b.is_ascii()) {
+    let rest = &bytes[path_start..];
+    let path_len = rest
+        .iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .unwrap_or(rest.len());
+    let unsendable = rest[..path_len]
+        .iter()
+        .fold(false, |found, &b| found | (b == b' ') | (b >= 0x80));
+    if unsendable {
         return Err(Error::InvalidUrl(
             "space or non-ASCII character in the path: percent-encode it as it is sent",
         ));
     }
+    let path_end = path_start + path_len;
+    // Both ends are at ASCII bytes (or the end), so they are char boundaries.
+    let path = url.get(path_start..path_end).unwrap_or("");
     let path = match path.strip_prefix(API_PREFIX) {
         Some("") => "/",
         Some(stripped) if stripped.starts_with('/') => stripped,
