@@ -1,1 +1,20 @@
-//! Placeholder: filled in by its issue.
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+
+mod admin;
+mod admin_api;
+mod error;
+mod fault;
+mod jwt;
+mod omni;
+mod onekyc;
+mod reply;
+mod server;
+mod state;
+
+pub mod demo;
+
+pub use admin::Admin;
+pub use error::Error;
+pub use fault::Fault;
+pub use server::{Sandbox, SandboxConfig};

@@ -1,0 +1,2 @@
+//! Load benchmark: written below.
+fn main() {}

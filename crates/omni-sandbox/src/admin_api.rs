@@ -1,0 +1,187 @@
+//! The `/_sandbox/` admin HTTP API: the [`Admin`](crate::Admin) knobs as JSON.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State as AxumState};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::fault::Fault;
+use crate::reply::json_response;
+use crate::state::State;
+
+type Shared = AxumState<Arc<State>>;
+
+fn ok() -> Response {
+    json_response(StatusCode::OK, &json!({ "ok": true }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PartnerIn {
+    client_id: String,
+    secret: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoreIn {
+    partner_client_id: String,
+    store_client_id: String,
+    store_token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OneKycIn {
+    client_id: String,
+    pass_key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClockIn {
+    shift_ms: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SettingsIn {
+    debug: Option<bool>,
+    restringify: Option<bool>,
+    onekyc_token_lifetime_secs: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+enum FaultIn {
+    Latency { ms: u64 },
+    Status { status: u16 },
+    TooManyRequests { retry_after_secs: u64 },
+    DropConnection,
+    MalformedJson,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct InjectIn {
+    fault: FaultIn,
+    times: u32,
+    path_prefix: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CountQuery {
+    path: Option<String>,
+}
+
+async fn partners(AxumState(s): Shared, Json(p): Json<PartnerIn>) -> Response {
+    s.register_partner(&p.client_id, &p.secret);
+    ok()
+}
+
+async fn stores(AxumState(s): Shared, Json(p): Json<StoreIn>) -> Response {
+    s.register_store(&p.partner_client_id, &p.store_client_id, &p.store_token);
+    ok()
+}
+
+async fn onekyc(AxumState(s): Shared, Json(p): Json<OneKycIn>) -> Response {
+    s.register_onekyc(&p.client_id, &p.pass_key);
+    ok()
+}
+
+async fn clock_shift(AxumState(s): Shared, Json(c): Json<ClockIn>) -> Response {
+    s.shift_clock(c.shift_ms);
+    clock(AxumState(s)).await
+}
+
+async fn clock(AxumState(s): Shared) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({ "nowMs": s.now_ms(), "offsetMs": s.clock_offset_ms() }),
+    )
+}
+
+async fn settings(AxumState(s): Shared, Json(c): Json<SettingsIn>) -> Response {
+    if let Some(on) = c.debug {
+        s.set_debug(on);
+    }
+    if let Some(on) = c.restringify {
+        s.set_restringify(on);
+    }
+    if let Some(secs) = c.onekyc_token_lifetime_secs {
+        s.set_token_lifetime(Duration::from_secs(secs));
+    }
+    settings_now(AxumState(s)).await
+}
+
+async fn settings_now(AxumState(s): Shared) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "debug": s.debug(),
+            "restringify": s.restringify(),
+            "onekycTokenLifetimeSecs": s.token_lifetime_ms() / 1000,
+        }),
+    )
+}
+
+async fn revoke(AxumState(s): Shared) -> Response {
+    s.revoke_tokens();
+    ok()
+}
+
+async fn faults(AxumState(s): Shared, Json(f): Json<InjectIn>) -> Response {
+    let fault = match f.fault {
+        FaultIn::Latency { ms } => Fault::Latency(Duration::from_millis(ms)),
+        FaultIn::Status { status } => Fault::Status(status),
+        FaultIn::TooManyRequests { retry_after_secs } => {
+            Fault::TooManyRequests { retry_after_secs }
+        }
+        FaultIn::DropConnection => Fault::DropConnection,
+        FaultIn::MalformedJson => Fault::MalformedJson,
+    };
+    s.add_fault(f.path_prefix, fault, f.times);
+    ok()
+}
+
+async fn clear_faults(AxumState(s): Shared) -> Response {
+    s.clear_faults();
+    ok()
+}
+
+async fn counts(AxumState(s): Shared, Query(q): Query<CountQuery>) -> Response {
+    let body = match q.path {
+        Some(path) => json!({ "path": path, "count": s.request_count(&path) }),
+        None => json!({ "paths": s.counts(), "onekycTokensIssued": s.tokens_issued() }),
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+async fn reset_counts(AxumState(s): Shared) -> Response {
+    s.reset_counts();
+    ok()
+}
+
+/// The admin routes, to be merged at the root of the sandbox's router.
+pub(crate) fn routes() -> Router<Arc<State>> {
+    Router::new()
+        .route("/_sandbox/partners", post(partners))
+        .route("/_sandbox/stores", post(stores))
+        .route("/_sandbox/onekyc", post(onekyc))
+        .route("/_sandbox/onekyc/revoke", post(revoke))
+        .route("/_sandbox/clock", get(clock).post(clock_shift))
+        .route("/_sandbox/settings", get(settings_now).post(settings))
+        .route("/_sandbox/faults", post(faults).delete(clear_faults))
+        .route("/_sandbox/counts", get(counts).delete(reset_counts))
+}

@@ -1,0 +1,245 @@
+//! The sandbox's shared state: registrations, clock, tokens, faults and counters.
+//!
+//! Locks are std locks held for a few lookups only, never across an `.await`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use omni_sign::Verifier;
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::fault::{Fault, FaultRule};
+use crate::jwt;
+
+/// The default OneKYC token lifetime (the OneKYC page: 1800 s).
+pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(1800);
+
+/// A registered partner.
+pub(crate) struct Partner {
+    /// The partner's internal id, the `pid` claim of onboard session tokens.
+    pub(crate) pid: Uuid,
+    /// `None` when the secret given was empty: no signature can then be accepted.
+    pub(crate) verifier: Option<Verifier>,
+    /// Store client id -> store token.
+    pub(crate) stores: HashMap<String, SecretString>,
+}
+
+pub(crate) struct State {
+    /// `http://127.0.0.1:PORT`, for the onboard URLs the sandbox hands out.
+    pub(crate) base_url: String,
+    clock_offset_ms: AtomicI64,
+    debug: AtomicBool,
+    restringify: AtomicBool,
+    token_lifetime_ms: AtomicU64,
+    tokens_issued: AtomicU64,
+    pub(crate) partners: RwLock<HashMap<String, Partner>>,
+    pub(crate) onekyc: RwLock<HashMap<String, SecretString>>,
+    /// SHA-256 of each live OneKYC token -> its expiry (sandbox clock, ms). The tokens
+    /// themselves are not kept.
+    tokens: Mutex<HashMap<[u8; 32], u64>>,
+    faults: Mutex<Vec<FaultRule>>,
+    counts: Mutex<HashMap<String, u64>>,
+    pub(crate) jwt_key: jwt::Key,
+}
+
+/// Poisoning only means another request panicked mid-update of plain maps; keep serving.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+pub(crate) fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(PoisonError::into_inner)
+}
+pub(crate) fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl State {
+    pub(crate) fn new(base_url: String) -> Self {
+        State {
+            base_url,
+            clock_offset_ms: AtomicI64::new(0),
+            debug: AtomicBool::new(false),
+            restringify: AtomicBool::new(false),
+            token_lifetime_ms: AtomicU64::new(duration_ms(DEFAULT_TOKEN_LIFETIME)),
+            tokens_issued: AtomicU64::new(0),
+            partners: RwLock::new(HashMap::new()),
+            onekyc: RwLock::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+            faults: Mutex::new(Vec::new()),
+            counts: Mutex::new(HashMap::new()),
+            jwt_key: jwt::Key::random(),
+        }
+    }
+
+    /// The sandbox clock: wall clock + offset, in epoch milliseconds.
+    pub(crate) fn now_ms(&self) -> u64 {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let now = wall.saturating_add(self.clock_offset_ms.load(Ordering::Relaxed));
+        u64::try_from(now).unwrap_or(0)
+    }
+
+    pub(crate) fn shift_clock(&self, ms: i64) {
+        self.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    pub(crate) fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn debug(&self) -> bool {
+        self.debug.load(Ordering::Relaxed)
+    }
+    pub(crate) fn set_debug(&self, on: bool) {
+        self.debug.store(on, Ordering::Relaxed);
+    }
+    pub(crate) fn restringify(&self) -> bool {
+        self.restringify.load(Ordering::Relaxed)
+    }
+    pub(crate) fn set_restringify(&self, on: bool) {
+        self.restringify.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn register_partner(&self, client_id: &str, secret: &str) {
+        let verifier = Verifier::new(secret.as_bytes()).ok();
+        let mut partners = write(&self.partners);
+        match partners.get_mut(client_id) {
+            Some(partner) => partner.verifier = verifier,
+            None => {
+                partners.insert(
+                    client_id.to_owned(),
+                    Partner {
+                        pid: Uuid::new_v4(),
+                        verifier,
+                        stores: HashMap::new(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Registers a store under a partner; an unknown partner is registered first with no
+    /// usable key, so the store is waiting when the partner is registered.
+    pub(crate) fn register_store(&self, partner: &str, store: &str, token: &str) {
+        let mut partners = write(&self.partners);
+        let entry = partners
+            .entry(partner.to_owned())
+            .or_insert_with(|| Partner {
+                pid: Uuid::new_v4(),
+                verifier: None,
+                stores: HashMap::new(),
+            });
+        entry
+            .stores
+            .insert(store.to_owned(), SecretString::from(token.to_owned()));
+    }
+
+    pub(crate) fn register_onekyc(&self, client_id: &str, pass_key: &str) {
+        write(&self.onekyc).insert(
+            client_id.to_owned(),
+            SecretString::from(pass_key.to_owned()),
+        );
+    }
+
+    pub(crate) fn token_lifetime_ms(&self) -> u64 {
+        self.token_lifetime_ms.load(Ordering::Relaxed)
+    }
+    pub(crate) fn set_token_lifetime(&self, lifetime: Duration) {
+        self.token_lifetime_ms
+            .store(duration_ms(lifetime), Ordering::Relaxed);
+    }
+
+    /// Records a newly issued OneKYC token.
+    pub(crate) fn add_token(&self, token: &str, expires_ms: u64) {
+        self.tokens_issued.fetch_add(1, Ordering::Relaxed);
+        let now = self.now_ms();
+        let mut tokens = lock(&self.tokens);
+        if tokens.len() >= 4096 {
+            tokens.retain(|_, exp| *exp > now);
+        }
+        tokens.insert(token_digest(token), expires_ms);
+    }
+
+    /// Whether `token` is a live OneKYC token on the sandbox clock.
+    pub(crate) fn token_valid(&self, token: &str) -> bool {
+        let now = self.now_ms();
+        lock(&self.tokens)
+            .get(&token_digest(token))
+            .is_some_and(|exp| now < *exp)
+    }
+
+    pub(crate) fn revoke_tokens(&self) {
+        lock(&self.tokens).clear();
+    }
+
+    pub(crate) fn tokens_issued(&self) -> u64 {
+        self.tokens_issued.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_fault(&self, path_prefix: Option<String>, fault: Fault, times: u32) {
+        if times == 0 {
+            return;
+        }
+        lock(&self.faults).push(FaultRule {
+            path_prefix,
+            fault,
+            remaining: times,
+        });
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    /// The first pending fault that applies to `path`, consumed once.
+    pub(crate) fn take_fault(&self, path: &str) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        if faults.is_empty() {
+            return None;
+        }
+        let index = faults.iter().position(|rule| rule.matches(path))?;
+        let rule = &mut faults[index];
+        let fault = rule.fault;
+        rule.remaining -= 1;
+        if rule.remaining == 0 {
+            faults.remove(index);
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn count(&self, path: &str) {
+        let mut counts = lock(&self.counts);
+        match counts.get_mut(path) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(path.to_owned(), 1);
+            }
+        }
+    }
+
+    pub(crate) fn request_count(&self, path: &str) -> u64 {
+        lock(&self.counts).get(path).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn counts(&self) -> HashMap<String, u64> {
+        lock(&self.counts).clone()
+    }
+
+    pub(crate) fn reset_counts(&self) {
+        lock(&self.counts).clear();
+        self.tokens_issued.store(0, Ordering::Relaxed);
+    }
+}
+
+fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
