@@ -21,6 +21,9 @@ mod verifier;
 #[cfg(feature = "json")]
 pub mod json;
 
+#[cfg(feature = "http")]
+pub mod http;
+
 pub use body::{BodyHash, BodyHasher};
 pub use canonical::{BaseString, CanonicalRequest};
 pub use error::Error;
