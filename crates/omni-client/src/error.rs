@@ -155,10 +155,23 @@ impl fmt::Display for ApiError {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApiErrorCode {
-    /// `AUTH_003`: "Expired or invalid timestamp", outside the +-300 s window.
+    /// `AUTH_003`: "Expired or invalid timestamp", outside the +-300 s window. Named by the
+    /// authentication guide.
     ExpiredTimestamp,
-    /// `VAL_001`: a validation error of the request.
+    /// `VAL_001`: a validation error of the request. Named by the authentication guide.
     Validation,
+    /// `AUTH_001`: a required header is missing (omni-sandbox's code; the guide names none).
+    MissingHeader,
+    /// `AUTH_002`: the signature does not match (omni-sandbox's code). Compare
+    /// [`ApiError::signed_base_string`] with the server's.
+    InvalidSignature,
+    /// `AUTH_004`: the partner client id is not known (omni-sandbox's code).
+    UnknownPartner,
+    /// `AUTH_005`: the store client id or token is not valid for this partner (omni-sandbox's
+    /// code).
+    InvalidStoreCredentials,
+    /// `AUTH_006`: a signed header is malformed (omni-sandbox's code).
+    MalformedHeader,
     /// Any other code, as received.
     Unknown(String),
 }
@@ -169,6 +182,11 @@ impl ApiErrorCode {
         match code {
             "AUTH_003" => ApiErrorCode::ExpiredTimestamp,
             "VAL_001" => ApiErrorCode::Validation,
+            "AUTH_001" => ApiErrorCode::MissingHeader,
+            "AUTH_002" => ApiErrorCode::InvalidSignature,
+            "AUTH_004" => ApiErrorCode::UnknownPartner,
+            "AUTH_005" => ApiErrorCode::InvalidStoreCredentials,
+            "AUTH_006" => ApiErrorCode::MalformedHeader,
             other => ApiErrorCode::Unknown(other.to_owned()),
         }
     }
@@ -178,6 +196,11 @@ impl ApiErrorCode {
         match self {
             ApiErrorCode::ExpiredTimestamp => "AUTH_003",
             ApiErrorCode::Validation => "VAL_001",
+            ApiErrorCode::MissingHeader => "AUTH_001",
+            ApiErrorCode::InvalidSignature => "AUTH_002",
+            ApiErrorCode::UnknownPartner => "AUTH_004",
+            ApiErrorCode::InvalidStoreCredentials => "AUTH_005",
+            ApiErrorCode::MalformedHeader => "AUTH_006",
             ApiErrorCode::Unknown(code) => code,
         }
     }
@@ -250,7 +273,10 @@ mod tests {
 
     #[test]
     fn codes_round_trip_and_unknown_is_kept() {
-        for code in ["AUTH_003", "VAL_001", "AUTH_999"] {
+        for code in [
+            "AUTH_001", "AUTH_002", "AUTH_003", "AUTH_004", "AUTH_005", "AUTH_006", "VAL_001",
+            "AUTH_999",
+        ] {
             assert_eq!(ApiErrorCode::parse(code).as_str(), code);
         }
         assert_eq!(
