@@ -1,0 +1,3 @@
+module omni/bindings/go
+
+go 1.19

@@ -1,0 +1,291 @@
+// Package omni signs Omni Partner API requests through libomni, the same code as the Rust
+// crates, via cgo. It finds omni.h and libomni with pkg-config (omni.pc).
+//
+//	signer, err := omni.NewSigner([]byte("partner-secret"))
+//	defer signer.Close()
+//	sig, err := signer.Sign(omni.Request{Method: "POST", URL: "https://h/api/v1/partner/x",
+//		PartnerClientID: "ptnr_1", TimestampMs: 1709024577000, Body: []byte("{}")})
+//
+// Every function is safe for concurrent use; a Signer may be shared by goroutines. libomni
+// keeps no per-thread error state, so goroutines moving between threads are fine.
+package omni
+
+/*
+#cgo pkg-config: omni
+#include <stdlib.h>
+#include <omni.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// ExpectedVersion is the libomni version this package is written for; init checks it.
+const ExpectedVersion = "0.1.0"
+
+// DefaultToleranceMs is the server's window around its clock: +-300 s.
+const DefaultToleranceMs = 300_000
+
+// Status is an omni_status code.
+type Status int32
+
+// The omni_status values of include/omni.h.
+const (
+	OK                     Status = C.OMNI_OK
+	NullArgument           Status = C.OMNI_NULL_ARGUMENT
+	InvalidUTF8            Status = C.OMNI_INVALID_UTF8
+	BufferTooSmall         Status = C.OMNI_BUFFER_TOO_SMALL
+	InvalidInput           Status = C.OMNI_INVALID_INPUT
+	TimestampOutsideWindow Status = C.OMNI_TIMESTAMP_OUTSIDE_WINDOW
+	MalformedSignature     Status = C.OMNI_MALFORMED_SIGNATURE
+	SignatureMismatch      Status = C.OMNI_SIGNATURE_MISMATCH
+	Panic                  Status = C.OMNI_PANIC
+	InvalidJSON            Status = C.OMNI_INVALID_JSON
+)
+
+// Error is a failed libomni call.
+type Error struct{ Status Status }
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("omni_status %d: %s", e.Status, C.GoString(C.omni_status_str(C.int32_t(e.Status))))
+}
+
+func check(st C.omni_status) error {
+	if st == C.OMNI_OK {
+		return nil
+	}
+	return &Error{Status(st)}
+}
+
+func init() {
+	if v := Version(); v != ExpectedVersion {
+		panic(fmt.Sprintf("omni: libomni %s loaded, this package is written for %s", v, ExpectedVersion))
+	}
+}
+
+// Version is the loaded libomni's version.
+func Version() string { return C.GoString(C.omni_version()) }
+
+// Request is one request to sign. StoreClientID and StoreToken are "" when not store-scoped.
+type Request struct {
+	Method          string
+	URL             string
+	PartnerClientID string
+	StoreClientID   string
+	StoreToken      string
+	TimestampMs     int64
+	Body            []byte
+}
+
+// cstrings holds C copies of Go strings for the length of one call.
+type cstrings []*C.char
+
+func (cs *cstrings) add(s string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		// A C string ends at its first NUL: such a value cannot cross the ABI intact.
+		return nil, &Error{InvalidInput}
+	}
+	p := C.CString(s)
+	*cs = append(*cs, p)
+	return p, nil
+}
+
+func (cs cstrings) free() {
+	for _, p := range cs {
+		C.free(unsafe.Pointer(p))
+	}
+}
+
+type cRequest struct {
+	method, url, partner, store, token *C.char
+	ts                                 C.int64_t
+	body                               *C.uint8_t
+	bodyLen                            C.size_t
+}
+
+// prepare converts r; the caller frees cs after the call. The body is passed as a Go pointer
+// (allowed: it holds no Go pointers and libomni does not keep it).
+func prepare(r *Request, cs *cstrings) (cRequest, error) {
+	var c cRequest
+	var err error
+	for _, f := range []struct {
+		dst **C.char
+		src string
+	}{{&c.method, r.Method}, {&c.url, r.URL}, {&c.partner, r.PartnerClientID},
+		{&c.store, r.StoreClientID}, {&c.token, r.StoreToken}} {
+		if *f.dst, err = cs.add(f.src); err != nil {
+			return c, err
+		}
+	}
+	c.ts = C.int64_t(r.TimestampMs)
+	if len(r.Body) > 0 {
+		c.body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
+	}
+	c.bodyLen = C.size_t(len(r.Body))
+	return c, nil
+}
+
+func bytesPtr(b []byte) *C.uint8_t {
+	if len(b) == 0 {
+		// Non-NULL with length 0: an empty secret, not a missing one.
+		return (*C.uint8_t)(unsafe.Pointer(&emptyByte))
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0]))
+}
+
+var emptyByte byte
+
+// withBuffer runs call(out, cap, &len), growing the buffer once when libomni asks for more.
+func withBuffer(initial int, call func(out *C.char, cap C.size_t, n *C.size_t) C.omni_status) (string, error) {
+	buf := make([]byte, initial)
+	var n C.size_t
+	st := call((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
+	if st == C.OMNI_BUFFER_TOO_SMALL {
+		buf = make([]byte, int(n)+1)
+		st = call((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
+	}
+	if err := check(st); err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// Sign returns x-signature (sha256=<hex>) of one request with a one-off key. For many
+// requests with one key use a Signer.
+func Sign(secret []byte, r Request) (string, error) {
+	var cs cstrings
+	defer cs.free()
+	c, err := prepare(&r, &cs)
+	if err != nil {
+		return "", err
+	}
+	return withBuffer(C.OMNI_SIGNATURE_BUFFER_SIZE, func(out *C.char, cap C.size_t, n *C.size_t) C.omni_status {
+		return C.omni_sign(bytesPtr(secret), C.size_t(len(secret)), c.method, c.url, c.partner,
+			c.store, c.token, c.ts, c.body, c.bodyLen, out, cap, n)
+	})
+}
+
+// BaseString returns the exact base string signed for r. It holds the store token.
+func BaseString(r Request) (string, error) {
+	var cs cstrings
+	defer cs.free()
+	c, err := prepare(&r, &cs)
+	if err != nil {
+		return "", err
+	}
+	return withBuffer(256, func(out *C.char, cap C.size_t, n *C.size_t) C.omni_status {
+		return C.omni_base_string(c.method, c.url, c.partner, c.store, c.token, c.ts, c.body,
+			c.bodyLen, out, cap, n)
+	})
+}
+
+// BodyHash returns the lowercase hex SHA-256 of body.
+func BodyHash(body []byte) (string, error) {
+	return withBuffer(C.OMNI_BODY_HASH_BUFFER_SIZE, func(out *C.char, cap C.size_t, n *C.size_t) C.omni_status {
+		return C.omni_body_hash(bytesPtr(body), C.size_t(len(body)), out, cap, n)
+	})
+}
+
+// Received is a request as a server received it: the signed header values as text.
+type Received struct {
+	Method, URL                                string
+	PartnerClientID, StoreClientID, StoreToken string
+	Timestamp, Signature                       string
+	Body                                       []byte
+}
+
+// VerifyOptions are the server's clock and window; zero ToleranceMs means the default.
+type VerifyOptions struct {
+	NowMs       int64
+	ToleranceMs int64
+	Strict      bool
+}
+
+// Verify checks a received request; nil means accepted, else *Error whose Status says which
+// check failed (InvalidInput, MalformedSignature, TimestampOutsideWindow, SignatureMismatch).
+func Verify(secret []byte, r Received, opt VerifyOptions) error {
+	var cs cstrings
+	defer cs.free()
+	var ptrs [8]*C.char
+	for i, s := range []string{r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken, r.Timestamp, r.Signature} {
+		p, err := cs.add(s)
+		if err != nil {
+			return err
+		}
+		ptrs[i] = p
+	}
+	tol := opt.ToleranceMs
+	if tol == 0 {
+		tol = DefaultToleranceMs
+	}
+	var flags C.uint32_t
+	if opt.Strict {
+		flags = C.OMNI_VERIFY_STRICT
+	}
+	var body *C.uint8_t
+	if len(r.Body) > 0 {
+		body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
+	}
+	return check(C.omni_verify(bytesPtr(secret), C.size_t(len(secret)), ptrs[0], ptrs[1], ptrs[2],
+		ptrs[3], ptrs[4], ptrs[5], ptrs[6], body, C.size_t(len(r.Body)), C.int64_t(opt.NowMs),
+		C.int64_t(tol), flags))
+}
+
+// Signer holds one partner secret key, hashed once. Safe for concurrent use; Close wipes the
+// key state (a finalizer does it too, but Close is deterministic).
+type Signer struct {
+	mu     sync.RWMutex
+	handle *C.omni_signer
+}
+
+// NewSigner creates a Signer. An empty secret is InvalidInput.
+func NewSigner(secret []byte) (*Signer, error) {
+	var h *C.omni_signer
+	if err := check(C.omni_signer_new(bytesPtr(secret), C.size_t(len(secret)), &h)); err != nil {
+		return nil, err
+	}
+	s := &Signer{handle: h}
+	runtime.SetFinalizer(s, (*Signer).Close)
+	return s, nil
+}
+
+// Close releases the signer; later calls answer NullArgument. Safe to call twice.
+func (s *Signer) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handle != nil {
+		C.omni_signer_free(s.handle)
+		s.handle = nil
+	}
+	return nil
+}
+
+// Sign returns x-signature of r: sha256=<hex>.
+func (s *Signer) Sign(r Request) (string, error) { return s.sign(r, 0) }
+
+// SignBareHex returns x-signature of r as bare hex (NOTES.md decision 1).
+func (s *Signer) SignBareHex(r Request) (string, error) { return s.sign(r, C.OMNI_SIGN_BARE_HEX) }
+
+func (s *Signer) sign(r Request, flags C.uint32_t) (string, error) {
+	var cs cstrings
+	defer cs.free()
+	c, err := prepare(&r, &cs)
+	if err != nil {
+		return "", err
+	}
+	var out [C.OMNI_SIGNATURE_BUFFER_SIZE]byte
+	var n C.size_t
+	s.mu.RLock()
+	st := C.omni_signer_sign(s.handle, c.method, c.url, c.partner, c.store, c.token, c.ts, c.body,
+		c.bodyLen, flags, (*C.char)(unsafe.Pointer(&out[0])), C.size_t(len(out)), &n)
+	s.mu.RUnlock()
+	if err := check(st); err != nil {
+		return "", err
+	}
+	return string(out[:n]), nil
+}

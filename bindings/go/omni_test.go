@@ -1,0 +1,248 @@
+package omni
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+type vectorCase struct {
+	Name            string  `json:"name"`
+	Secret          string  `json:"secret"`
+	Method          string  `json:"method"`
+	URL             string  `json:"url"`
+	PartnerClientID string  `json:"partner_client_id"`
+	StoreClientID   *string `json:"store_client_id"`
+	StoreToken      *string `json:"store_token"`
+	TimestampMs     int64   `json:"timestamp_ms"`
+	BodyHex         string  `json:"body_hex"`
+	Expect          struct {
+		BodyHash   string `json:"body_hash"`
+		BaseString string `json:"base_string"`
+		Signature  string `json:"signature"`
+	} `json:"expect"`
+	ExpectError string `json:"expect_error"`
+}
+
+type vectorFile struct {
+	Version    int          `json:"version"`
+	Cases      []vectorCase `json:"cases"`
+	ErrorCases []vectorCase `json:"error_cases"`
+}
+
+func loadVectors(t *testing.T) vectorFile {
+	path := os.Getenv("OMNI_VECTORS")
+	if path == "" {
+		path = "../../tests/vectors/signing.json"
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v vectorFile
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Version != 1 || len(v.Cases) == 0 || len(v.ErrorCases) == 0 {
+		t.Fatalf("unexpected vector file: version %d, %d cases, %d error cases", v.Version, len(v.Cases), len(v.ErrorCases))
+	}
+	return v
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (c *vectorCase) request(t *testing.T) Request {
+	body, err := hex.DecodeString(c.BodyHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Request{Method: c.Method, URL: c.URL, PartnerClientID: c.PartnerClientID,
+		StoreClientID: deref(c.StoreClientID), StoreToken: deref(c.StoreToken),
+		TimestampMs: c.TimestampMs, Body: body}
+}
+
+func statusOf(err error) Status {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return OK
+}
+
+// kindStatus maps omni_sign::Error::kind() to the omni_status libomni answers.
+func kindStatus(kind string) Status {
+	switch kind {
+	case "timestamp_outside_window":
+		return TimestampOutsideWindow
+	case "malformed_signature":
+		return MalformedSignature
+	case "signature_mismatch":
+		return SignatureMismatch
+	}
+	return InvalidInput
+}
+
+func TestVersion(t *testing.T) {
+	if Version() != ExpectedVersion {
+		t.Fatalf("version %s", Version())
+	}
+}
+
+func TestVectors(t *testing.T) {
+	v := loadVectors(t)
+	for _, c := range v.Cases {
+		c := c
+		t.Run(c.Name, func(t *testing.T) {
+			r := c.request(t)
+			secret := []byte(c.Secret)
+			if got, err := Sign(secret, r); err != nil || got != c.Expect.Signature {
+				t.Errorf("Sign = %q, %v; want %q", got, err, c.Expect.Signature)
+			}
+			if got, err := BaseString(r); err != nil || got != c.Expect.BaseString {
+				t.Errorf("BaseString = %q, %v", got, err)
+			}
+			if got, err := BodyHash(r.Body); err != nil || got != c.Expect.BodyHash {
+				t.Errorf("BodyHash = %q, %v", got, err)
+			}
+			s, err := NewSigner(secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got, err := s.Sign(r); err != nil || got != c.Expect.Signature {
+				t.Errorf("Signer.Sign = %q, %v", got, err)
+			}
+			if got, err := s.SignBareHex(r); err != nil || got != c.Expect.Signature[7:] {
+				t.Errorf("Signer.SignBareHex = %q, %v", got, err)
+			}
+			rec := Received{Method: r.Method, URL: r.URL, PartnerClientID: r.PartnerClientID,
+				StoreClientID: r.StoreClientID, StoreToken: r.StoreToken,
+				Timestamp: strconv.FormatInt(r.TimestampMs, 10), Signature: c.Expect.Signature, Body: r.Body}
+			if err := Verify(secret, rec, VerifyOptions{NowMs: r.TimestampMs, Strict: true}); err != nil {
+				t.Errorf("Verify: %v", err)
+			}
+		})
+	}
+	for _, c := range v.ErrorCases {
+		c := c
+		t.Run(c.Name, func(t *testing.T) {
+			_, err := Sign([]byte(c.Secret), c.request(t))
+			if got, want := statusOf(err), kindStatus(c.ExpectError); got != want {
+				t.Errorf("%s: status %d, want %d (%v)", c.ExpectError, got, want, err)
+			}
+		})
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	r := Request{Method: "GET", URL: "/api/v1/x", PartnerClientID: "p", TimestampMs: 1}
+	cases := []struct {
+		name   string
+		secret []byte
+		mut    func(*Request)
+		want   Status
+	}{
+		{"empty secret", []byte{}, func(*Request) {}, InvalidInput},
+		{"nil secret", nil, func(*Request) {}, InvalidInput},
+		{"store id without token", []byte("k"), func(r *Request) { r.StoreClientID = "s" }, InvalidInput},
+		{"newline in header", []byte("k"), func(r *Request) { r.PartnerClientID = "p\nx-timestamp:1" }, InvalidInput},
+		{"NUL in header", []byte("k"), func(r *Request) { r.PartnerClientID = "p\x00" }, InvalidInput},
+		{"invalid UTF-8", []byte("k"), func(r *Request) { r.PartnerClientID = "\xff" }, InvalidUTF8},
+		{"negative timestamp", []byte("k"), func(r *Request) { r.TimestampMs = -1 }, InvalidInput},
+	}
+	for _, c := range cases {
+		rr := r
+		c.mut(&rr)
+		if _, err := Sign(c.secret, rr); statusOf(err) != c.want {
+			t.Errorf("%s: %v, want status %d", c.name, err, c.want)
+		}
+	}
+	if _, err := NewSigner(nil); statusOf(err) != InvalidInput {
+		t.Errorf("NewSigner(nil): %v", err)
+	}
+	// A buffer one byte short of the NUL answers BufferTooSmall and the size needed.
+	out := []byte("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")[:71]
+	if st, n := signInto([]byte("k"), r, out); st != BufferTooSmall || n != 71 || out[0] != 0 {
+		t.Errorf("small buffer: status %d, len %d", st, n)
+	}
+	if st, n := signInto([]byte("k"), r, nil); st != BufferTooSmall || n != 71 {
+		t.Errorf("size query: status %d, len %d", st, n)
+	}
+	s, _ := NewSigner([]byte("k"))
+	s.Close()
+	s.Close()
+	if _, err := s.Sign(r); statusOf(err) != NullArgument {
+		t.Errorf("closed signer: %v", err)
+	}
+}
+
+func TestVerifyStatuses(t *testing.T) {
+	secret := []byte("k")
+	r := Request{Method: "GET", URL: "/api/v1/x", PartnerClientID: "p", TimestampMs: 1000000}
+	sig, err := Sign(secret, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := Received{Method: "GET", URL: "/api/v1/x?q=1", PartnerClientID: "p", Timestamp: "1000000", Signature: sig}
+	if err := Verify(secret, rec, VerifyOptions{NowMs: 1300000}); err != nil {
+		t.Errorf("boundary: %v", err)
+	}
+	if err := Verify(secret, rec, VerifyOptions{NowMs: 1300001}); statusOf(err) != TimestampOutsideWindow {
+		t.Errorf("outside: %v", err)
+	}
+	bare := rec
+	bare.Signature = sig[7:]
+	if err := Verify(secret, bare, VerifyOptions{NowMs: 1000000, Strict: true}); statusOf(err) != MalformedSignature {
+		t.Errorf("strict bare: %v", err)
+	}
+	other := rec
+	other.Body = []byte("x")
+	if err := Verify(secret, other, VerifyOptions{NowMs: 1000000}); statusOf(err) != SignatureMismatch {
+		t.Errorf("other body: %v", err)
+	}
+}
+
+// Many goroutines share one Signer (run with -race).
+func TestConcurrentSigning(t *testing.T) {
+	secret := []byte("partner-secret-key")
+	r := Request{Method: "POST", URL: "/api/v1/partner/x", PartnerClientID: "p", StoreClientID: "s",
+		StoreToken: "t", TimestampMs: 42, Body: []byte(`{"a":1}`)}
+	want, err := Sign(secret, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSigner(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := 0; g < 64; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				got, err := s.Sign(r)
+				if err != nil || got != want {
+					errs <- got
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("goroutine got %q, want %q", e, want)
+	}
+}

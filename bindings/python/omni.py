@@ -1,0 +1,261 @@
+"""libomni from Python (ctypes): Omni Partner API request signing by the same code as Rust.
+
+    import omni
+    signer = omni.Signer(b"partner-secret")
+    sig = signer.sign("POST", "https://h/api/v1/partner/x", "ptnr_1", 1709024577000, b"{}")
+
+The library is found through the OMNI_LIB environment variable (a path), else as
+``libomni.so.0`` on the loader's search path. Errors raise ``OmniError`` carrying the
+``omni_status`` code. Every function is thread-safe; a ``Signer`` may be shared by threads.
+"""
+
+import ctypes
+import os
+import threading
+
+__all__ = [
+    "OmniError", "Signer", "sign", "base_string", "body_hash", "verify", "json_stringify",
+    "version", "OK", "NULL_ARGUMENT", "INVALID_UTF8", "BUFFER_TOO_SMALL", "INVALID_INPUT",
+    "TIMESTAMP_OUTSIDE_WINDOW", "MALFORMED_SIGNATURE", "SIGNATURE_MISMATCH", "PANIC",
+    "INVALID_JSON", "DEFAULT_TOLERANCE_MS",
+]
+
+# omni_status (include/omni.h): values are appended, never renumbered.
+OK = 0
+NULL_ARGUMENT = 1
+INVALID_UTF8 = 2
+BUFFER_TOO_SMALL = 3
+INVALID_INPUT = 4
+TIMESTAMP_OUTSIDE_WINDOW = 5
+MALFORMED_SIGNATURE = 6
+SIGNATURE_MISMATCH = 7
+PANIC = 8
+INVALID_JSON = 9
+
+DEFAULT_TOLERANCE_MS = 300_000
+_SIGN_BARE_HEX = 1
+_VERIFY_STRICT = 1
+_SIGNATURE_BUFFER_SIZE = 72
+EXPECTED_VERSION = "0.1.0"
+
+_c_char_p = ctypes.c_char_p
+_size_t = ctypes.c_size_t
+_i64 = ctypes.c_int64
+_u32 = ctypes.c_uint32
+_status = ctypes.c_int32
+_bytes_p = ctypes.c_char_p  # const uint8_t *: Python bytes pass as-is
+_out_p = ctypes.c_char_p    # char *out: a ctypes string buffer
+
+
+class _Request(ctypes.Structure):
+    _fields_ = [
+        ("method", _c_char_p), ("url", _c_char_p), ("partner_client_id", _c_char_p),
+        ("store_client_id", _c_char_p), ("store_token", _c_char_p), ("timestamp_ms", _i64),
+        ("body", _bytes_p), ("body_len", _size_t),
+    ]
+
+
+def _load():
+    lib = ctypes.CDLL(os.environ.get("OMNI_LIB") or "libomni.so.0")
+    req = [_c_char_p, _c_char_p, _c_char_p, _c_char_p, _c_char_p, _i64, _bytes_p, _size_t]
+    out = [_out_p, _size_t, ctypes.POINTER(_size_t)]
+    sigs = {
+        "omni_status_str": ([ctypes.c_int32], _c_char_p),
+        "omni_version": ([], _c_char_p),
+        "omni_sign": ([_bytes_p, _size_t] + req + out, _status),
+        "omni_base_string": (req + out, _status),
+        "omni_body_hash": ([_bytes_p, _size_t] + out, _status),
+        "omni_signer_new": ([_bytes_p, _size_t, ctypes.POINTER(ctypes.c_void_p)], _status),
+        "omni_signer_free": ([ctypes.c_void_p], None),
+        "omni_signer_sign": ([ctypes.c_void_p] + req + [_u32] + out, _status),
+        "omni_signer_sign_many": ([ctypes.c_void_p, ctypes.POINTER(_Request), _size_t, _u32,
+                                   _out_p, _size_t, ctypes.POINTER(_status)], _status),
+        "omni_verify": ([_bytes_p, _size_t, _c_char_p, _c_char_p, _c_char_p, _c_char_p,
+                         _c_char_p, _c_char_p, _c_char_p, _bytes_p, _size_t, _i64, _i64, _u32],
+                        _status),
+    }
+    for name, (args, res) in sigs.items():
+        fn = getattr(lib, name)
+        fn.argtypes = args
+        fn.restype = res
+    if hasattr(lib, "omni_json_stringify"):
+        lib.omni_json_stringify.argtypes = [_c_char_p, _size_t] + out
+        lib.omni_json_stringify.restype = _status
+    found = lib.omni_version().decode()
+    if found != EXPECTED_VERSION:
+        raise ImportError(f"libomni {found} loaded, this module is written for {EXPECTED_VERSION}")
+    return lib
+
+
+_lib = _load()
+
+
+def version():
+    """The loaded library's version, e.g. "0.1.0" (checked against EXPECTED_VERSION on load)."""
+    return _lib.omni_version().decode()
+
+
+class OmniError(Exception):
+    """A libomni call failed; ``status`` is the omni_status code."""
+
+    def __init__(self, status):
+        self.status = status
+        super().__init__(f"omni_status {status}: {_lib.omni_status_str(status).decode()}")
+
+
+def _text(value):
+    """str -> NUL-terminated UTF-8. A NUL inside cannot cross the C ABI: refuse it here."""
+    if value is None:
+        return None
+    data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    if b"\0" in data:
+        raise OmniError(INVALID_INPUT)
+    return data
+
+
+def _call_with_buffer(call, cap):
+    """Runs call(out, cap, &len), growing the buffer once if libomni asks for more."""
+    out_len = _size_t(0)
+    buf = ctypes.create_string_buffer(cap)
+    status = call(buf, cap, ctypes.byref(out_len))
+    if status == BUFFER_TOO_SMALL:
+        cap = out_len.value + 1
+        buf = ctypes.create_string_buffer(cap)
+        status = call(buf, cap, ctypes.byref(out_len))
+    if status != OK:
+        raise OmniError(status)
+    return buf.raw[: out_len.value].decode("utf-8")
+
+
+def _request_args(method, url, partner_client_id, timestamp_ms, body, store_client_id,
+                  store_token):
+    body = bytes(body or b"")
+    return (_text(method), _text(url), _text(partner_client_id), _text(store_client_id),
+            _text(store_token), int(timestamp_ms), body, len(body))
+
+
+def _secret(secret):
+    return secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+
+
+def sign(secret, method, url, partner_client_id, timestamp_ms, body=b"", store_client_id=None,
+         store_token=None):
+    """``x-signature`` (``sha256=<hex>``) of one request; ``url`` as sent, ``body`` as sent."""
+    key = _secret(secret)
+    args = _request_args(method, url, partner_client_id, timestamp_ms, body, store_client_id,
+                         store_token)
+    return _call_with_buffer(lambda o, c, n: _lib.omni_sign(key, len(key), *args, o, c, n),
+                             _SIGNATURE_BUFFER_SIZE)
+
+
+def base_string(method, url, partner_client_id, timestamp_ms, body=b"", store_client_id=None,
+                store_token=None):
+    """The exact base string that is signed (it holds the store token: do not log it)."""
+    args = _request_args(method, url, partner_client_id, timestamp_ms, body, store_client_id,
+                         store_token)
+    return _call_with_buffer(lambda o, c, n: _lib.omni_base_string(*args, o, c, n), 256)
+
+
+def body_hash(body):
+    """Lowercase hex SHA-256 of the body bytes."""
+    body = bytes(body)
+    return _call_with_buffer(lambda o, c, n: _lib.omni_body_hash(body, len(body), o, c, n), 65)
+
+
+def verify(secret, method, url, partner_client_id, timestamp, signature, body=b"",
+           store_client_id=None, store_token=None, now_ms=None, tolerance_ms=DEFAULT_TOLERANCE_MS,
+           strict=False):
+    """Verifies a received request as a server does; returns None when accepted, raises
+    OmniError whose status says which check failed. ``timestamp`` is the x-timestamp text."""
+    import time
+
+    key = _secret(secret)
+    body = bytes(body or b"")
+    now = int(time.time() * 1000) if now_ms is None else int(now_ms)
+    status = _lib.omni_verify(key, len(key), _text(method), _text(url), _text(partner_client_id),
+                              _text(store_client_id), _text(store_token), _text(str(timestamp)),
+                              _text(signature), body, len(body), now, int(tolerance_ms),
+                              _VERIFY_STRICT if strict else 0)
+    if status != OK:
+        raise OmniError(status)
+
+
+def json_stringify(text):
+    """Re-writes a JSON text exactly as JavaScript's JSON.stringify(JSON.parse(text)) would."""
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    return _call_with_buffer(
+        lambda o, c, n: _lib.omni_json_stringify(data, len(data), o, c, n), len(data) + 1)
+
+
+class Signer:
+    """One partner secret key, hashed once; thread-safe. Close it (or use ``with``) to wipe
+    the key state; it is also released when garbage-collected."""
+
+    def __init__(self, secret):
+        key = _secret(secret)
+        handle = ctypes.c_void_p()
+        status = _lib.omni_signer_new(key, len(key), ctypes.byref(handle))
+        if status != OK:
+            raise OmniError(status)
+        self._handle = handle
+        self._lock = threading.Lock()
+
+    def close(self):
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle:
+            _lib.omni_signer_free(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            self.close()
+
+    def _live(self):
+        if not self._handle:
+            raise OmniError(NULL_ARGUMENT)
+        return self._handle
+
+    def sign(self, method, url, partner_client_id, timestamp_ms, body=b"", store_client_id=None,
+             store_token=None, bare_hex=False):
+        """``x-signature`` of one request: ``sha256=<hex>``, or bare hex when asked."""
+        args = _request_args(method, url, partner_client_id, timestamp_ms, body,
+                             store_client_id, store_token)
+        flags = _SIGN_BARE_HEX if bare_hex else 0
+        handle = self._live()
+        out = ctypes.create_string_buffer(_SIGNATURE_BUFFER_SIZE)
+        out_len = _size_t(0)
+        status = _lib.omni_signer_sign(handle, *args, flags, out, _SIGNATURE_BUFFER_SIZE,
+                                       ctypes.byref(out_len))
+        if status != OK:
+            raise OmniError(status)
+        return out.raw[: out_len.value].decode("ascii")
+
+    def sign_many(self, requests, bare_hex=False):
+        """Signs a list of requests in one call (dicts with the keyword arguments of
+        ``sign``); returns the signatures in order. Raises on the first failure."""
+        n = len(requests)
+        arr = (_Request * n)()
+        keep = []  # the encoded strings must outlive the call
+        for slot, r in zip(arr, requests):
+            args = _request_args(r["method"], r["url"], r["partner_client_id"],
+                                 r["timestamp_ms"], r.get("body", b""),
+                                 r.get("store_client_id"), r.get("store_token"))
+            keep.append(args)
+            (slot.method, slot.url, slot.partner_client_id, slot.store_client_id,
+             slot.store_token, slot.timestamp_ms, slot.body, slot.body_len) = args
+        out = ctypes.create_string_buffer(n * _SIGNATURE_BUFFER_SIZE)
+        statuses = (_status * n)()
+        status = _lib.omni_signer_sign_many(self._live(), arr, n,
+                                            _SIGN_BARE_HEX if bare_hex else 0, out,
+                                            n * _SIGNATURE_BUFFER_SIZE, statuses)
+        if status != OK:
+            raise OmniError(status)
+        raw = out.raw
+        return [raw[i * _SIGNATURE_BUFFER_SIZE:].split(b"\0", 1)[0].decode("ascii")
+                for i in range(n)]

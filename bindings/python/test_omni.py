@@ -1,0 +1,158 @@
+"""Tests of the ctypes binding against tests/vectors/signing.json and bad inputs.
+
+    OMNI_LIB=target/libomni/lib/libomni.so.0 python3 -m unittest discover -s bindings/python
+"""
+
+import json
+import os
+import threading
+import unittest
+
+import omni
+
+VECTORS = os.environ.get("OMNI_VECTORS") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "vectors", "signing.json")
+
+# omni_sign::Error::kind() -> omni_status (include/omni.h, OMNI_INVALID_INPUT's doc).
+KIND_STATUS = {
+    "timestamp_outside_window": omni.TIMESTAMP_OUTSIDE_WINDOW,
+    "malformed_signature": omni.MALFORMED_SIGNATURE,
+    "signature_mismatch": omni.SIGNATURE_MISMATCH,
+}
+
+
+def load():
+    with open(VECTORS, encoding="utf-8") as f:
+        doc = json.load(f)
+    assert doc["version"] == 1
+    return doc
+
+
+def args(case):
+    return dict(method=case["method"], url=case["url"],
+                partner_client_id=case["partner_client_id"], timestamp_ms=case["timestamp_ms"],
+                body=bytes.fromhex(case["body_hex"]), store_client_id=case["store_client_id"],
+                store_token=case["store_token"])
+
+
+class Vectors(unittest.TestCase):
+    doc = load()
+
+    def test_there_are_vectors(self):
+        self.assertGreater(len(self.doc["cases"]), 0)
+        self.assertGreater(len(self.doc["error_cases"]), 0)
+
+    def test_every_case(self):
+        for case in self.doc["cases"]:
+            with self.subTest(case["name"]):
+                a = args(case)
+                e = case["expect"]
+                self.assertEqual(omni.sign(case["secret"], **a), e["signature"])
+                self.assertEqual(omni.base_string(**a), e["base_string"])
+                self.assertEqual(omni.body_hash(a["body"]), e["body_hash"])
+                with omni.Signer(case["secret"]) as signer:
+                    self.assertEqual(signer.sign(**a), e["signature"])
+                    self.assertEqual(signer.sign(**a, bare_hex=True), e["signature"][7:])
+                    self.assertEqual(signer.sign_many([a, a]), [e["signature"]] * 2)
+                omni.verify(case["secret"], a["method"], a["url"], a["partner_client_id"],
+                            case["timestamp_ms"], e["signature"], a["body"],
+                            a["store_client_id"], a["store_token"], now_ms=case["timestamp_ms"],
+                            strict=True)
+
+    def test_every_error_case(self):
+        for case in self.doc["error_cases"]:
+            with self.subTest(case["name"]):
+                want = KIND_STATUS.get(case["expect_error"], omni.INVALID_INPUT)
+                with self.assertRaises(omni.OmniError) as ctx:
+                    omni.sign(case["secret"], **args(case))
+                self.assertEqual(ctx.exception.status, want)
+
+
+class BadInputs(unittest.TestCase):
+    def test_version_is_checked_on_load(self):
+        self.assertEqual(omni.version(), omni.EXPECTED_VERSION)
+
+    def status_of(self, fn, *a, **kw):
+        with self.assertRaises(omni.OmniError) as ctx:
+            fn(*a, **kw)
+        return ctx.exception.status
+
+    def test_secrets(self):
+        self.assertEqual(self.status_of(omni.sign, b"", "GET", "/", "p", 1), omni.INVALID_INPUT)
+        self.assertEqual(self.status_of(omni.Signer, b""), omni.INVALID_INPUT)
+        # NULL secret: only reachable through the raw function.
+        n = omni.ctypes.c_size_t()
+        st = omni._lib.omni_sign(None, 0, b"GET", b"/", b"p", None, None, 1, None, 0, None, 0,
+                                 omni.ctypes.byref(n))
+        self.assertEqual(st, omni.NULL_ARGUMENT)
+
+    def test_store_pair_and_header_values(self):
+        self.assertEqual(self.status_of(omni.sign, "k", "GET", "/", "p", 1, store_client_id="s"),
+                         omni.INVALID_INPUT)
+        self.assertEqual(self.status_of(omni.sign, "k", "GET", "/", "p\nx-timestamp:1", 1),
+                         omni.INVALID_INPUT)
+        self.assertEqual(self.status_of(omni.sign, "k", "GET", "/", "p\0", 1), omni.INVALID_INPUT)
+        self.assertEqual(self.status_of(omni.sign, "k", "GET", "/", "p", -1), omni.INVALID_INPUT)
+        # "" and None both mean "not store-scoped".
+        self.assertEqual(omni.sign("k", "GET", "/", "p", 1, store_client_id="", store_token=""),
+                         omni.sign("k", "GET", "/", "p", 1))
+
+    def test_small_buffer_reports_the_size_needed(self):
+        n = omni.ctypes.c_size_t()
+        buf = omni.ctypes.create_string_buffer(71)
+        st = omni._lib.omni_sign(b"k", 1, b"GET", b"/", b"p", None, None, 1, None, 0, buf, 71,
+                                 omni.ctypes.byref(n))
+        self.assertEqual((st, n.value, buf.raw[0]), (omni.BUFFER_TOO_SMALL, 71, 0))
+        st = omni._lib.omni_sign(b"k", 1, b"GET", b"/", b"p", None, None, 1, None, 0, None, 0,
+                                 omni.ctypes.byref(n))
+        self.assertEqual((st, n.value), (omni.BUFFER_TOO_SMALL, 71))
+
+    def test_verify_statuses(self):
+        sig = omni.sign("k", "GET", "/api/v1/x", "p", 1000000)
+        ok = dict(secret="k", method="GET", url="/api/v1/x?q", partner_client_id="p",
+                  timestamp="1000000", signature=sig, now_ms=1300000)
+        omni.verify(**ok)
+        self.assertEqual(self.status_of(omni.verify, **{**ok, "now_ms": 1300001}),
+                         omni.TIMESTAMP_OUTSIDE_WINDOW)
+        self.assertEqual(self.status_of(omni.verify, **{**ok, "signature": sig[7:]}, strict=True),
+                         omni.MALFORMED_SIGNATURE)
+        omni.verify(**{**ok, "signature": sig[7:]})
+        self.assertEqual(self.status_of(omni.verify, **{**ok, "body": b"x"}),
+                         omni.SIGNATURE_MISMATCH)
+
+    def test_closed_signer(self):
+        s = omni.Signer("k")
+        s.close()
+        s.close()
+        self.assertEqual(self.status_of(s.sign, "GET", "/", "p", 1), omni.NULL_ARGUMENT)
+
+    def test_threads_share_a_signer(self):
+        want = omni.sign("k", "POST", "/api/v1/x", "p", 7, b"{}")
+        signer = omni.Signer("k")
+        bad = []
+
+        def run():
+            for _ in range(200):
+                if signer.sign("POST", "/api/v1/x", "p", 7, b"{}") != want:
+                    bad.append(1)
+
+        threads = [threading.Thread(target=run) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(bad, [])
+        signer.close()
+
+    @unittest.skipUnless(hasattr(omni._lib, "omni_json_stringify"),
+                         "this libomni has no omni_json_stringify")
+    def test_json_stringify(self):
+        self.assertEqual(omni.json_stringify('{ "b": 1.0, "a": [1e21, -0] }'),
+                         '{"b":1,"a":[1e+21,0]}')
+        self.assertEqual(self.status_of(omni.json_stringify, "{"), omni.INVALID_JSON)
+        self.assertEqual(self.status_of(omni.json_stringify, "9007199254740993"),
+                         omni.INVALID_JSON)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# libomni: builds it in release, checks the ABI (soname, header drift, header compiles as C11
+# and C++, exported symbols) and runs the C, Go, Java, PHP and Python binding tests against
+# tests/vectors/signing.json. Installs missing toolchains from Debian packages; fails with a
+# clear message when one is missing and cannot be installed. Never skips a check silently.
+#
+#   bash scripts/check-ffi.sh
+#
+# Stages the library as a small install tree under <target>/libomni/:
+#   lib/libomni.so.<version>, lib/libomni.so.0 and lib/libomni.so (symlinks), lib/libomni.a,
+#   lib/pkgconfig/omni.pc, include/omni.h, include/omni_php.h
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# --- toolchains -------------------------------------------------------------------------
+apt_updated=0
+install_pkgs() { # install_pkgs WHAT PACKAGE...
+  local what=$1; shift
+  step "installing $* (for $what)"
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    die "$what is missing and cannot be installed here (not root or no apt-get): install the Debian package(s) $* and rerun"
+  fi
+  if [ "$apt_updated" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || die "could not install $* (for $what)"
+}
+need_cmd() { # need_cmd COMMAND PACKAGE...
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  install_pkgs "$cmd" "$@"
+  command -v "$cmd" >/dev/null 2>&1 || die "$cmd still missing after installing $*"
+}
+need_file() { # need_file PATH PACKAGE...
+  local file=$1; shift
+  [ -e "$file" ] && return 0
+  install_pkgs "$file" "$@"
+  [ -e "$file" ] || die "$file still missing after installing $*"
+}
+
+command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
+need_cmd cc gcc
+need_cmd c++ g++
+need_cmd readelf binutils
+need_cmd nm binutils
+need_cmd pkg-config pkg-config
+need_cmd valgrind valgrind
+need_cmd python3 python3
+need_cmd go golang-go
+need_cmd php php-cli
+need_cmd javac default-jdk-headless
+need_cmd java default-jdk-headless
+jna=/usr/share/java/jna.jar
+need_file "$jna" libjna-java
+php -d ffi.enable=1 -m | grep -qx FFI \
+  || die "PHP has no FFI extension (php -m lists no FFI): install a php-cli built with FFI"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# --- build and stage --------------------------------------------------------------------
+step "cargo build --release -p omni-ffi (libomni.so, libomni.a)"
+cargo build --release -p omni-ffi
+version=$(cargo metadata --no-deps --format-version 1 \
+  | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "omni-ffi"))')
+soname=libomni.so.${version%%.*}
+stage=$target/libomni
+rm -rf "$stage"
+mkdir -p "$stage/lib/pkgconfig" "$stage/include"
+cp "$target/release/libomni.so" "$stage/lib/libomni.so.$version"
+ln -s "libomni.so.$version" "$stage/lib/$soname"
+ln -s "$soname" "$stage/lib/libomni.so"
+cp "$target/release/libomni.a" "$stage/lib/"
+cp include/omni.h include/omni_php.h "$stage/include/"
+sed -e "s|@PREFIX@|$stage|" -e "s|@VERSION@|$version|" crates/omni-ffi/omni.pc.in \
+  > "$stage/lib/pkgconfig/omni.pc"
+export PKG_CONFIG_PATH=$stage/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+export LD_LIBRARY_PATH=$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+lib=$stage/lib/$soname
+
+step "soname is $soname"
+readelf -d "$lib" | grep -F "Library soname: [$soname]" \
+  || die "libomni.so has no soname $soname"
+
+# --- header and ABI ---------------------------------------------------------------------
+step "header drift: include/omni.h and include/omni_php.h against a fresh cbindgen run"
+cargo run -q -p omni-ffi --example gen_header -- "$tmp"
+for h in omni.h omni_php.h; do
+  diff -u "include/$h" "$tmp/$h" \
+    || die "include/$h differs from the generated one: run 'cargo run -p omni-ffi --example gen_header -- include' and commit"
+done
+grep -qxF "#define OMNI_VERSION \"$version\"" include/omni.h \
+  || die "OMNI_VERSION in include/omni.h is not $version"
+
+step "omni.h compiles as C11 (-Wall -Wextra -Wpedantic -Werror) and as C++, and links"
+printf '#include <omni.h>\nint main(void) { return omni_version()[0] == 0; }\n' > "$tmp/h.c"
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror $(pkg-config --cflags omni) "$tmp/h.c" \
+  $(pkg-config --libs omni) -o "$tmp/h_c"
+"$tmp/h_c"
+cp "$tmp/h.c" "$tmp/h.cpp"
+c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror $(pkg-config --cflags omni) "$tmp/h.cpp" \
+  $(pkg-config --libs omni) -o "$tmp/h_cpp"
+"$tmp/h_cpp"
+
+step "exported symbols of libomni.so match include/omni.symbols"
+nm -D --defined-only "$lib" | awk '$2 ~ /^[TtDdBbRrVvWwiu]$/ { print $3 }' | sort > "$tmp/symbols"
+diff -u include/omni.symbols "$tmp/symbols" \
+  || die "the exported symbols changed: update include/omni.symbols only for an intended ABI change"
+
+# --- bindings ---------------------------------------------------------------------------
+python3 bindings/vectors_to_tsv.py tests/vectors/signing.json > "$tmp/vectors.tsv"
+
+step "C: test program under valgrind (shared), and linked statically"
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 $(pkg-config --cflags omni) \
+  bindings/c/test_omni.c $(pkg-config --libs omni) -lpthread -o "$tmp/test_omni"
+valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all \
+  "$tmp/test_omni" "$tmp/vectors.tsv"
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 $(pkg-config --cflags omni) \
+  bindings/c/test_omni.c "$stage/lib/libomni.a" $(pkg-config --static --libs-only-l omni \
+  | sed 's/-lomni//') -o "$tmp/test_omni_static"
+"$tmp/test_omni_static" "$tmp/vectors.tsv" | tail -1
+
+step "Python: ctypes binding"
+OMNI_LIB=$lib python3 -m unittest discover -s bindings/python -p 'test_*.py'
+
+step "Go: cgo binding (go test -race)"
+(cd bindings/go && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=1 \
+  go test -race -count=1 ./...)
+
+step "Java: JNA binding"
+javac -encoding UTF-8 -cp "$jna" -d "$tmp/java" bindings/java/src/omni/*.java \
+  bindings/java/test/omni/*.java
+java -cp "$tmp/java:$jna" -Djna.library.path="$stage/lib" -Domni.library=omni \
+  -Domni.vectors="$tmp/vectors.tsv" omni.OmniTest
+
+step "PHP: FFI binding"
+OMNI_LIB=$lib OMNI_PHP_HEADER=$stage/include/omni_php.h \
+  php -d ffi.enable=1 bindings/php/tests/run.php tests/vectors/signing.json
+
+step "libomni checks passed"
