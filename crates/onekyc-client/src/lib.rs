@@ -1,1 +1,36 @@
-//! Placeholder: filled in by its issue.
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+
+mod cache;
+mod client;
+mod clock;
+mod error;
+mod esign;
+mod source;
+mod store;
+mod token;
+
+pub use cache::{
+    CacheConfig, DEFAULT_FETCH_TIMEOUT, DEFAULT_LIFETIME, DEFAULT_MAX_BACKOFF,
+    DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN, MIN_BACKOFF, TokenCache, TokenCacheBuilder,
+};
+pub use client::{
+    Builder, CLIENT_ID_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Environment,
+    OneKycClient, PASS_KEY_ENV, PRODUCTION_TOKEN_BASE_URL, STAGING_ESIGN_BASE_URL,
+    STAGING_TOKEN_BASE_URL,
+};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, ErrorDetail, ErrorDetails, NumberProblem};
+pub use esign::{
+    EsignRequest, EsignResponse, ONBOARDING_PARTNER_HEADER, PARTNER_SESSION_ID_HEADER,
+    PARTNER_USER_ID_HEADER, PARTNER_USER_ID_TYPE_HEADER, PartnerHeaders, SUBMISSION_URLS_PATH,
+    TOKEN_HEADER,
+};
+pub use source::{
+    CLIENT_ID_HEADER, FetchFuture, HttpTokenSource, PASS_KEY_HEADER, TOKEN_PATH, TokenSource,
+};
+pub use store::{MemoryStore, TokenStore};
+pub use token::{FetchedToken, Token, parse_token_response};
+
+/// What `Debug` shows in place of a secret.
+pub const REDACTED: &str = "[REDACTED]";

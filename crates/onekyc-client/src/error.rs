@@ -1,0 +1,209 @@
+//! The crate's one error type.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One `{"code": "...", "cause": "..."}` entry of a OneKYC error body (NOTES.md decision 12).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorDetail {
+    /// The provider's error code, e.g. `"1650"` or `"110"`.
+    pub code: String,
+    /// The provider's cause, e.g. `"MISSING_CLIENT_ID"` or `"UNAUTHORIZED"`.
+    pub cause: String,
+}
+
+impl ErrorDetail {
+    /// An entry with the given code and cause.
+    pub fn new(code: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            cause: cause.into(),
+        }
+    }
+}
+
+impl fmt::Display for ErrorDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.cause)
+    }
+}
+
+/// Every error entry of a body, written as `code cause, code cause`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetails<'a>(pub &'a [ErrorDetail]);
+
+impl fmt::Display for ErrorDetails<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("no error entries");
+        }
+        for (i, detail) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{detail}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a numeric field of the token response was refused (NOTES.md decision 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NumberProblem {
+    /// The string was empty.
+    Empty,
+    /// The value was negative, e.g. `"-5"` or `-5`.
+    Negative,
+    /// The string held something other than ASCII digits, e.g. `"abc"`, or the number had a fraction.
+    NotAnInteger,
+    /// The value does not fit in 64 bits, or the expiry it implies cannot be represented.
+    Overflow,
+    /// The JSON value was neither a string nor a number (e.g. `true`, an object).
+    WrongType,
+}
+
+impl fmt::Display for NumberProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "empty string",
+            Self::Negative => "negative value",
+            Self::NotAnInteger => "not a non-negative integer",
+            Self::Overflow => "value out of range",
+            Self::WrongType => "neither a string nor a number",
+        })
+    }
+}
+
+/// Everything that can go wrong in this crate.
+///
+/// `Clone` so that every caller waiting on one shared token fetch gets the same typed error.
+/// No variant ever holds the pass key or a token (NOTES.md decision 14).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A credential given to the builder is not a UUID (the value itself is not repeated).
+    #[error("{field} is not a UUID")]
+    InvalidCredential {
+        /// `"client-id"` or `"pass-key"`.
+        field: &'static str,
+    },
+    /// A required builder setting was never given.
+    #[error("missing setting: {0}")]
+    MissingSetting(&'static str),
+    /// An environment variable the builder was asked to read is not set (or not UTF-8).
+    #[error("environment variable {0} is not set")]
+    MissingEnvVar(&'static str),
+    /// A base URL is not an absolute `http`/`https` URL.
+    #[error("invalid {which} base URL")]
+    InvalidBaseUrl {
+        /// `"token"` or `"Esign"`.
+        which: &'static str,
+    },
+    /// A setting is out of its allowed range.
+    #[error("invalid setting: {0}")]
+    InvalidSetting(&'static str),
+    /// A header value (partner header or extra header) has control characters or is not visible ASCII.
+    #[error("invalid value for header {0}")]
+    InvalidHeaderValue(String),
+    /// An Esign path does not start with `/`.
+    #[error("Esign path must start with '/'")]
+    InvalidPath,
+    /// The token endpoint answered 400: headers missing (codes such as `1650 MISSING_CLIENT_ID`).
+    #[error("token endpoint: missing credentials (400): {}", ErrorDetails(errors))]
+    MissingCredentials {
+        /// Every entry of the body's `errors`.
+        errors: Vec<ErrorDetail>,
+    },
+    /// The token endpoint answered 401: the client-id / pass-key pair was refused (`110 UNAUTHORIZED`).
+    #[error("token endpoint: invalid credentials (401): {}", ErrorDetails(errors))]
+    InvalidCredentials {
+        /// Every entry of the body's `errors`.
+        errors: Vec<ErrorDetail>,
+    },
+    /// The token endpoint answered with another non-success status, or `success:false` (never cached).
+    #[error("token endpoint answered {status}: {}", ErrorDetails(errors))]
+    TokenRejected {
+        /// The HTTP status.
+        status: u16,
+        /// Every entry of the body's `errors` (empty when the body had none or was not JSON).
+        errors: Vec<ErrorDetail>,
+    },
+    /// The token response is not the documented shape (not JSON, no token, no `success`).
+    #[error("malformed token response: {0}")]
+    MalformedResponse(&'static str),
+    /// `expiry_seconds` or `expires_at` could not be read as a non-negative integer (decision 10).
+    #[error("malformed token response: {field}: {problem}")]
+    InvalidNumber {
+        /// `"expiry_seconds"` or `"expires_at"`.
+        field: &'static str,
+        /// What was wrong with it.
+        problem: NumberProblem,
+    },
+    /// The token's lifetime was zero, or it had already expired when the response arrived.
+    #[error("token was already expired when it arrived")]
+    ExpiredOnArrival,
+    /// The token endpoint (or an Esign call) did not answer in time.
+    #[error("no answer within {after:?}")]
+    Timeout {
+        /// The timeout that ran out.
+        after: Duration,
+    },
+    /// Connecting, sending or reading failed (connection refused, reset, TLS, ...).
+    #[error("transport error: {0}")]
+    Transport(#[source] Arc<reqwest::Error>),
+    /// The task fetching the token was stopped before it finished (runtime shutting down).
+    #[error("token fetch was aborted")]
+    FetchAborted,
+    /// An Esign call was answered 401 twice: with the cached token and with a fresh one.
+    #[error(
+        "Esign rejected the token (401) after one refresh: {}",
+        ErrorDetails(errors)
+    )]
+    EsignUnauthorized {
+        /// Every entry of the body's `errors`.
+        errors: Vec<ErrorDetail>,
+    },
+    /// An Esign call was answered with a non-success status other than 401.
+    #[error("Esign answered {status}: {}", ErrorDetails(errors))]
+    EsignStatus {
+        /// The HTTP status.
+        status: u16,
+        /// Every entry of the body's `errors` (empty when the body had none or was not JSON).
+        errors: Vec<ErrorDetail>,
+    },
+    /// An Esign response body could not be decoded as the requested type.
+    #[error("Esign response is not the expected JSON: {0}")]
+    Decode(String),
+}
+
+impl Error {
+    /// The HTTP status the error came with, if it came from an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::MissingCredentials { .. } => Some(400),
+            Self::InvalidCredentials { .. } | Self::EsignUnauthorized { .. } => Some(401),
+            Self::TokenRejected { status, .. } | Self::EsignStatus { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The provider's error entries, if the error came from a OneKYC error body.
+    pub fn details(&self) -> &[ErrorDetail] {
+        match self {
+            Self::MissingCredentials { errors }
+            | Self::InvalidCredentials { errors }
+            | Self::TokenRejected { errors, .. }
+            | Self::EsignUnauthorized { errors }
+            | Self::EsignStatus { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn transport(error: reqwest::Error) -> Self {
+        // The URL never carries a secret (credentials travel in headers), but strip it anyway so
+        // error text stays short and uniform.
+        Self::Transport(Arc::new(error.without_url()))
+    }
+}
