@@ -54,6 +54,17 @@ impl Admin {
         self.state.shift_clock(ms);
     }
 
+    /// Stops the sandbox clock at `at_ms` (epoch ms), so that ages and expiries are exact
+    /// in tests; [`Admin::shift_clock`] still moves it. [`Admin::unpin_clock`] lets it run.
+    pub fn pin_clock(&self, at_ms: u64) {
+        self.state.pin_clock(Some(at_ms));
+    }
+
+    /// Lets a pinned clock run again (wall clock plus the total shift).
+    pub fn unpin_clock(&self) {
+        self.state.pin_clock(None);
+    }
+
     /// The sandbox clock now, in epoch milliseconds.
     pub fn now_ms(&self) -> u64 {
         self.state.now_ms()

@@ -46,7 +46,9 @@ struct OneKycIn {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ClockIn {
-    shift_ms: i64,
+    shift_ms: Option<i64>,
+    pin_ms: Option<u64>,
+    unpin: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -101,14 +103,26 @@ async fn onekyc(AxumState(s): Shared, Json(p): Json<OneKycIn>) -> Response {
 }
 
 async fn clock_shift(AxumState(s): Shared, Json(c): Json<ClockIn>) -> Response {
-    s.shift_clock(c.shift_ms);
+    if c.unpin == Some(true) {
+        s.pin_clock(None);
+    }
+    if let Some(at) = c.pin_ms {
+        s.pin_clock(Some(at));
+    }
+    if let Some(ms) = c.shift_ms {
+        s.shift_clock(ms);
+    }
     clock(AxumState(s)).await
 }
 
 async fn clock(AxumState(s): Shared) -> Response {
     json_response(
         StatusCode::OK,
-        &json!({ "nowMs": s.now_ms(), "offsetMs": s.clock_offset_ms() }),
+        &json!({
+            "nowMs": s.now_ms(),
+            "offsetMs": s.clock_offset_ms(),
+            "pinned": s.clock_pinned(),
+        }),
     )
 }
 

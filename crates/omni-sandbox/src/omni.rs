@@ -132,12 +132,9 @@ fn hashed_body<'b>(state: &State, body: &'b [u8]) -> Result<std::borrow::Cow<'b,
 fn restringified(body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let text =
         std::str::from_utf8(body).map_err(|_| ApiError::validation("Body is not valid UTF-8"))?;
-    // PENDING: omni_sign::json::restringify is not written yet; until it is, this mode
-    // refuses bodies rather than hashing something that is not JSON.stringify's output.
-    let _ = text;
-    Err(ApiError::validation(
-        "re-stringify mode is not available yet",
-    ))
+    omni_sign::json::restringify(text, omni_sign::json::Mode::Lenient)
+        .map(|s| s.json.into_bytes())
+        .map_err(|_| ApiError::validation("Body is not valid JSON"))
 }
 
 /// The HMAC guard, in the order: signed headers present and well formed, `x-signature`

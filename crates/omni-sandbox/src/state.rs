@@ -32,6 +32,8 @@ pub(crate) struct State {
     /// `http://127.0.0.1:PORT`, for the onboard URLs the sandbox hands out.
     pub(crate) base_url: String,
     clock_offset_ms: AtomicI64,
+    /// When non-zero, the sandbox clock stands still at this instant (epoch ms).
+    pinned_ms: AtomicU64,
     debug: AtomicBool,
     restringify: AtomicBool,
     token_lifetime_ms: AtomicU64,
@@ -66,6 +68,7 @@ impl State {
         State {
             base_url,
             clock_offset_ms: AtomicI64::new(0),
+            pinned_ms: AtomicU64::new(0),
             debug: AtomicBool::new(false),
             restringify: AtomicBool::new(false),
             token_lifetime_ms: AtomicU64::new(duration_ms(DEFAULT_TOKEN_LIFETIME)),
@@ -81,6 +84,10 @@ impl State {
 
     /// The sandbox clock: wall clock + offset, in epoch milliseconds.
     pub(crate) fn now_ms(&self) -> u64 {
+        let pinned = self.pinned_ms.load(Ordering::Relaxed);
+        if pinned != 0 {
+            return pinned;
+        }
         let wall = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -90,6 +97,23 @@ impl State {
 
     pub(crate) fn shift_clock(&self, ms: i64) {
         self.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
+        // A pinned clock moves by the shift too, and stays pinned.
+        let _ = self
+            .pinned_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                (p != 0).then(|| p.saturating_add_signed(ms).max(1))
+            });
+    }
+
+    /// Stops the sandbox clock at `at_ms` (`None` lets it run again, wall clock + offset).
+    pub(crate) fn pin_clock(&self, at_ms: Option<u64>) {
+        // 0 means "not pinned", so epoch 0 itself is pinned as 1 ms.
+        let value = at_ms.map_or(0, |ms| ms.max(1));
+        self.pinned_ms.store(value, Ordering::Relaxed);
+    }
+
+    pub(crate) fn clock_pinned(&self) -> bool {
+        self.pinned_ms.load(Ordering::Relaxed) != 0
     }
 
     pub(crate) fn clock_offset_ms(&self) -> i64 {

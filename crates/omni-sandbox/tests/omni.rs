@@ -172,9 +172,9 @@ async fn store_call_without_store_token_is_rejected() {
 async fn timestamp_301_s_old_is_rejected_and_299_s_old_accepted() {
     let sb = sandbox().await;
     let admin = sb.admin();
-    // Freeze the reference: the sandbox clock moves on while the test runs, so the old
-    // timestamps are computed against it and the clock is then pinned by shifting.
-    let now = admin.now_ms();
+    // Pinned, so that the ages are exact however slow the machine is.
+    let now = 1_756_460_183_490;
+    admin.pin_clock(now);
     let old = now - 301_000;
     let answer = Call::new("POST", ONBOARD, REDIRECT, old).send(&sb).await;
     assert_eq!(answer.status, 401, "{}", answer.text);
@@ -186,28 +186,96 @@ async fn timestamp_301_s_old_is_rejected_and_299_s_old_accepted() {
         error["details"]["hint"],
         "Request timestamp must be within 300 seconds"
     );
+    assert_eq!(error["details"]["timestamp"], "2025-08-29T09:36:23.490Z");
     let context = &error["details"]["context"];
     assert_eq!(context["providedTimestamp"], old);
-    let current = context["currentTime"].as_u64().unwrap();
-    assert!(current >= now);
-    // ageSeconds rounds down, like the guide's examples.
-    assert_eq!(context["ageSeconds"], (current - old) / 1000);
-    assert_eq!(context["ageSeconds"], 301, "the test ran over a second");
-    let iso = error["details"]["timestamp"].as_str().unwrap();
-    let parsed = humantime::parse_rfc3339(iso).unwrap();
-    let parsed_ms = parsed
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    assert_eq!(parsed_ms, current);
-    assert_eq!(iso.len(), "2025-08-29T09:36:23.490Z".len(), "{iso}");
+    assert_eq!(context["currentTime"], now);
+    assert_eq!(context["ageSeconds"], 301);
     answer.request_id();
 
+    // 300.999 s old is outside the window, and ageSeconds rounds it down to 300.
+    let answer = Call::new("POST", ONBOARD, REDIRECT, now - 300_999)
+        .send(&sb)
+        .await;
+    assert_eq!(
+        answer.json()["error"]["details"]["context"]["ageSeconds"],
+        300
+    );
+    // The guide's own example: provided 1756459527238 at 1756460183490 is 656 s old.
+    let answer = Call::new("POST", ONBOARD, REDIRECT, 1_756_459_527_238)
+        .send(&sb)
+        .await;
+    assert_eq!(
+        answer.json()["error"]["details"]["context"]["ageSeconds"],
+        656
+    );
+
+    for accepted in [now - 299_000, now - 300_000, now + 300_000] {
+        let answer = Call::new("POST", ONBOARD, REDIRECT, accepted)
+            .send(&sb)
+            .await;
+        assert_eq!(answer.status, 201, "{accepted}: {}", answer.text);
+    }
+
+    // Against the running clock too.
+    admin.unpin_clock();
     let now = admin.now_ms();
     let answer = Call::new("POST", ONBOARD, REDIRECT, now - 299_000)
         .send(&sb)
         .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
+    let answer = Call::new("POST", ONBOARD, REDIRECT, now - 301_000)
+        .send(&sb)
+        .await;
+    assert_eq!(answer.code(), "AUTH_003");
+    assert!(
+        answer.json()["error"]["details"]["context"]["ageSeconds"]
+            .as_i64()
+            .unwrap()
+            >= 301
+    );
+}
+
+#[tokio::test]
+async fn restringify_mode_hashes_json_stringify_of_the_parsed_body() {
+    // NOTES.md decision 6: a JavaScript server that hashes JSON.stringify(JSON.parse(body)).
+    let sb = sandbox().await;
+    sb.admin().set_restringify(true);
+    let now = sb.admin().now_ms();
+    let pretty = b"{\n  \"items\": [ 1.0, 2 ],\n  \"b\": \"\\u0041\"\n}";
+    let stringified = br#"{"items":[1,2],"b":"A"}"#;
+    // Signed over the raw pretty bytes: what such a server does not compute.
+    let answer = Call::new("POST", SYNC, pretty, now)
+        .demo_store()
+        .send(&sb)
+        .await;
+    assert_eq!(answer.code(), "AUTH_002", "{}", answer.text);
+    // Signed over the JSON.stringify form and sent pretty: accepted.
+    let mut call = Call::new("POST", SYNC, pretty, now).demo_store();
+    call.signed_body = Some(stringified);
+    let answer = call.send(&sb).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(
+        answer.json()["data"]["verified"]["bodyHash"],
+        omni_sign::BodyHash::of(stringified).to_string()
+    );
+    // A body already in JSON.stringify form passes in both modes.
+    let answer = Call::new("POST", SYNC, stringified, now)
+        .demo_store()
+        .send(&sb)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // Not JSON: what JSON.parse would throw on.
+    let answer = Call::new("POST", SYNC, b"{items:", now)
+        .demo_store()
+        .send(&sb)
+        .await;
+    assert_eq!((answer.status, answer.code().as_str()), (400, "VAL_001"));
+
+    sb.admin().set_restringify(false);
+    let mut call = Call::new("POST", SYNC, pretty, now).demo_store();
+    call.signed_body = Some(stringified);
+    assert_eq!(call.send(&sb).await.code(), "AUTH_002");
 }
 
 #[tokio::test]
