@@ -10,9 +10,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod api;
+mod demo;
 mod error;
 mod input;
 mod jsontext;
+mod onekyc;
+mod sandbox;
 mod sign;
 mod verify;
 
@@ -40,13 +44,39 @@ enum Command {
     Sign(sign::SignArgs),
     /// Check a received request as the server does; for a mismatch, name the pitfall.
     Verify(verify::VerifyArgs),
+    /// Sign and send a request to OMNI_BASE_URL; print the status, requestId and body.
+    Request(api::RequestArgs),
+    /// Create an onboard session; print its URL, sid, requestId and expiry.
+    Onboard(api::OnboardArgs),
+    /// OneKYC: the partner token and Esign calls.
+    Onekyc(onekyc::OnekycArgs),
+    /// Run the emulator of both APIs, printing its demo credentials.
+    Sandbox(sandbox::SandboxArgs),
+    /// Walk the whole mission against the embedded sandbox.
+    Demo(demo::DemoArgs),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Sign(args) => sign::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Request(args) => block_on(api::request(&args)),
+        Command::Onboard(args) => block_on(api::onboard(&args)),
+        Command::Onekyc(args) => block_on(onekyc::run(&args)),
+        Command::Sandbox(args) => block_on(sandbox::run(&args)),
+        Command::Demo(args) => block_on(demo::run(&args)),
     }
+}
+
+/// Runs one async command on a fresh runtime; the offline commands never start one.
+fn block_on(
+    command: impl Future<Output = Result<ExitCode, CliError>>,
+) -> Result<ExitCode, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Environment(format!("cannot start the async runtime: {e}")))?
+        .block_on(command)
 }
 
 fn main() -> ExitCode {

@@ -204,7 +204,15 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         }
         (SignError::SignatureMismatch, Ok(canonical), Some(text)) => {
             if let Ok(sig) = Signature::parse(text, false) {
-                diagnose_mismatch(&signer, &args.url, &headers, &body.bytes, &canonical, &sig);
+                diagnose_mismatch(
+                    &signer,
+                    &args.url,
+                    &headers,
+                    &body.bytes,
+                    &canonical,
+                    &sig,
+                    "",
+                );
             }
         }
         (SignError::StoreTokenMissing | SignError::StoreClientIdMissing, _, _) => {
@@ -300,14 +308,15 @@ fn query(url: &str) -> Option<&str> {
 /// Tries every combination of the guide's pitfalls and reports the simplest one that
 /// reproduces `received`. The alternative base strings are exactly what such a signer wrote;
 /// they are signed by omni-sign's diagnosis entry point, never by anything here.
-fn diagnose_mismatch(
+pub(crate) fn diagnose_mismatch(
     signer: &Signer,
     url: &str,
     headers: &[(String, String)],
     body: &[u8],
     canonical: &CanonicalRequest<'_>,
     received: &Signature,
-) {
+    indent: &str,
+) -> Vec<Pitfall> {
     let path = canonical.path().as_str();
     let mut paths: Vec<(String, Vec<Pitfall>)> = vec![(path.to_owned(), vec![])];
     let raw = raw_path(url);
@@ -395,27 +404,33 @@ fn diagnose_mismatch(
             }
         }
     }
+    let found = best
+        .as_ref()
+        .map(|(pits, _, _)| pits.clone())
+        .unwrap_or_default();
     match best {
         Some((pits, text, label)) => {
             for pit in &pits {
+                print!("{indent}");
                 report(*pit);
             }
             if !label.is_empty() {
-                println!("the signer hashed the {label} form of the body");
+                println!("{indent}the signer hashed the {label} form of the body");
             }
-            println!("the signer's base string (store token masked):");
-            print_indented(&text);
+            println!("{indent}the signer's base string (store token masked):");
+            print_indented(indent, &text);
         }
         None => println!(
-            "no known pitfall reproduces this signature: check the secret key, the exact body bytes and the signed header values"
+            "{indent}no known pitfall reproduces this signature: check the secret key, the exact body bytes and the signed header values"
         ),
     }
-    println!("the base string this server expects (store token masked):");
-    print_indented(&canonical.redacted().to_string());
+    println!("{indent}the base string this server expects (store token masked):");
+    print_indented(indent, &canonical.redacted().to_string());
+    found
 }
 
-fn print_indented(text: &str) {
+fn print_indented(indent: &str, text: &str) {
     for line in text.lines() {
-        println!("    {line}");
+        println!("{indent}    {line}");
     }
 }
