@@ -4,9 +4,9 @@
 //! Both give the same hash only when the body already is in JSON.stringify form, so every body
 //! that is signed is written through this module:
 //!
-//! - [`stringify`] writes any `impl Serialize` (serde_json's data model: `Option::None` is
+//! - [`stringify()`] writes any `impl Serialize` (serde_json's data model: `Option::None` is
 //!   `null`, enums are externally tagged, integer map keys become strings);
-//! - [`restringify`] rewrites JSON text to the exact bytes of Node's
+//! - [`restringify()`] rewrites JSON text to the exact bytes of Node's
 //!   `JSON.stringify(JSON.parse(text))`.
 //!
 //! The form: compact; strings escaped as JavaScript does (`\"` `\\` `\b` `\f` `\n` `\r` `\t`,
@@ -23,16 +23,20 @@
 //! [`Mode::Lenient`] and is an [`Error::UnsafeJsonValue`] in [`Mode::Strict`]:
 //!
 //! - [`WarningKind::InexactInteger`]: an integer (a Rust integer type, or number text with
-//!   neither fraction nor exponent) that no double holds exactly: beyond 2^53, and not a
-//!   double's value. `9007199254740993` is written `9007199254740992`.
+//!   neither fraction nor exponent) beyond 2^53 whose JavaScript form denotes another integer.
+//!   JavaScript holds the nearest double and writes its shortest digits: `9007199254740993`
+//!   becomes `9007199254740992`, and even `2^60`, which a double holds exactly, is written
+//!   `1152921504606847000`, which any reader taking integers as integers reads as another
+//!   value. Integers whose form keeps their value (`9007199254740994`, `1e+21` for 10^21) are
+//!   not reported.
 //! - [`WarningKind::NonFinite`]: NaN or an infinity (from `f64`), or number text too large for a
 //!   double (`1e400`): written `null`, as `JSON.stringify` does.
 //! - [`WarningKind::Underflow`]: number text that is not zero but too small for a double
 //!   (`1e-400`): written `0`.
 //!
-//! Not reported: the usual rounding of decimal fractions (`0.1`, `1.00000000000000001`), other
-//! spellings of the same double (`1.0`, `1E2`, `-0`), and integers beyond 2^53 that are
-//! exactly a double (`2^60` is written with all its digits).
+//! Not reported: the usual rounding of decimal fractions and numbers written with a fraction or
+//! exponent (`0.1`, `1.00000000000000001`, `1e23`), and other spellings of the same double
+//! (`1.0`, `1E2`, `-0`).
 //!
 //! # Limits
 //!
@@ -101,7 +105,7 @@ pub struct Warning {
     /// Where the value is, as an RFC 6901 JSON Pointer into the output (`""` is the whole
     /// document, `/items/0/id` a member of an element).
     pub pointer: String,
-    /// For [`restringify`], the byte offset of the number in the input text.
+    /// For [`restringify()`], the byte offset of the number in the input text.
     pub offset: Option<usize>,
 }
 
@@ -109,7 +113,7 @@ pub struct Warning {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WarningKind {
-    /// An integer that no double holds exactly, written as the double JavaScript reads.
+    /// An integer beyond 2^53 written by JavaScript as digits that denote another integer.
     InexactInteger,
     /// NaN, an infinity, or a number too large for a double, written `null`.
     NonFinite,
@@ -132,7 +136,7 @@ impl fmt::Display for WarningKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             WarningKind::InexactInteger => {
-                "an integer beyond 2^53 that JavaScript cannot hold exactly (written as the nearest double)"
+                "an integer beyond 2^53 that JavaScript writes as another integer"
             }
             WarningKind::NonFinite => {
                 "a number JavaScript reads as NaN or infinity (written as null)"
@@ -183,7 +187,7 @@ pub fn restringify(text: &str, mode: Mode) -> Result<Stringified, Error> {
     Ok(Stringified { json, warnings })
 }
 
-/// [`restringify`] for bytes that should be UTF-8 (a body as received, a file): text that is not
+/// [`restringify()`] for bytes that should be UTF-8 (a body as received, a file): text that is not
 /// UTF-8 is [`Error::InvalidJson`] at the first bad byte.
 pub fn restringify_bytes(bytes: &[u8], mode: Mode) -> Result<Stringified, Error> {
     let text = core::str::from_utf8(bytes).map_err(|e| Error::InvalidJson {

@@ -274,22 +274,23 @@ impl Writer {
         }
     }
 
-    /// An integer as a JavaScript number: exact digits up to 2^53, beyond that the double
-    /// JavaScript would read, with a warning when that double is not the integer.
+    /// An integer as a JavaScript number: its digits up to 2^53; beyond, what JavaScript
+    /// writes for the double nearest to it, with a warning when that text denotes another
+    /// integer.
     pub(crate) fn write_integer(&mut self, negative: bool, magnitude: u128) -> Result<(), Error> {
+        if negative && magnitude != 0 {
+            self.out.push('-');
+        }
         if magnitude <= number::MAX_SAFE {
-            if negative && magnitude != 0 {
-                self.out.push('-');
-            }
             number::push_decimal(&mut self.out, magnitude);
             return Ok(());
         }
-        let mut v = magnitude as f64;
-        if negative {
-            v = -v;
-        }
-        self.write_f64(v, None)?;
-        if !number::is_exact_double(magnitude) {
+        let mut buffer = ryu_js::Buffer::new();
+        let js = buffer.format_finite(magnitude as f64);
+        self.out.push_str(js);
+        let mut digits = String::new();
+        number::push_decimal(&mut digits, magnitude);
+        if !number::denotes_integer(js, &digits) {
             self.warn(WarningKind::InexactInteger, None)?;
         }
         Ok(())
