@@ -275,11 +275,15 @@ impl Shared {
                 return Ok(token);
             }
             match &slow.inflight {
-                Some(receiver) => receiver.clone(),
+                Some(receiver) => {
+                    tracing::trace!("no valid OneKYC token: joining the running fetch");
+                    receiver.clone()
+                }
                 None => {
                     if let Some(error) = slow.last_error.as_ref().filter(|_| self.in_backoff(now)) {
                         return Err(error.clone());
                     }
+                    tracing::trace!("no valid OneKYC token: starting a fetch");
                     self.start_fetch(&mut slow)
                 }
             }
