@@ -22,7 +22,7 @@ typedef struct {
   const char *store_client_id;
   const char *store_token;
   int64_t timestamp_ms;
-  const uint8_t *body;
+  const char *body;
   size_t body_len;
 } omni_request;
 
@@ -30,7 +30,7 @@ const char *omni_status_str(int32_t status);
 
 const char *omni_version(void);
 
-omni_status omni_sign(const uint8_t *secret,
+omni_status omni_sign(const char *secret,
                       size_t secret_len,
                       const char *method,
                       const char *url,
@@ -38,7 +38,7 @@ omni_status omni_sign(const uint8_t *secret,
                       const char *store_client_id,
                       const char *store_token,
                       int64_t timestamp_ms,
-                      const uint8_t *body,
+                      const char *body,
                       size_t body_len,
                       char *out,
                       size_t out_cap,
@@ -50,19 +50,19 @@ omni_status omni_base_string(const char *method,
                              const char *store_client_id,
                              const char *store_token,
                              int64_t timestamp_ms,
-                             const uint8_t *body,
+                             const char *body,
                              size_t body_len,
                              char *out,
                              size_t out_cap,
                              size_t *out_len);
 
-omni_status omni_body_hash(const uint8_t *body,
+omni_status omni_body_hash(const char *body,
                            size_t body_len,
                            char *out,
                            size_t out_cap,
                            size_t *out_len);
 
-omni_status omni_signer_new(const uint8_t *secret, size_t secret_len, omni_signer **out);
+omni_status omni_signer_new(const char *secret, size_t secret_len, omni_signer **out);
 
 void omni_signer_free(omni_signer *signer);
 
@@ -73,7 +73,7 @@ omni_status omni_signer_sign(const omni_signer *signer,
                              const char *store_client_id,
                              const char *store_token,
                              int64_t timestamp_ms,
-                             const uint8_t *body,
+                             const char *body,
                              size_t body_len,
                              uint32_t flags,
                              char *out,
@@ -88,7 +88,7 @@ omni_status omni_signer_sign_many(const omni_signer *signer,
                                   size_t out_cap,
                                   omni_status *statuses);
 
-omni_status omni_verify(const uint8_t *secret,
+omni_status omni_verify(const char *secret,
                         size_t secret_len,
                         const char *method,
                         const char *url,
@@ -97,7 +97,7 @@ omni_status omni_verify(const uint8_t *secret,
                         const char *store_token,
                         const char *timestamp,
                         const char *signature,
-                        const uint8_t *body,
+                        const char *body,
                         size_t body_len,
                         int64_t now_ms,
                         int64_t tolerance_ms,

@@ -61,7 +61,7 @@ need_cmd javac default-jdk-headless
 need_cmd java default-jdk-headless
 jna=/usr/share/java/jna.jar
 need_file "$jna" libjna-java
-php -d ffi.enable=1 -m | grep -qx FFI \
+php -d ffi.enable=1 -r 'exit(extension_loaded("FFI") && class_exists("FFI") ? 0 : 1);' \
   || die "PHP has no FFI extension (php -m lists no FFI): install a php-cli built with FFI"
 
 tmp=$(mktemp -d)

@@ -58,7 +58,12 @@ fn generate(dir: &Path) -> Result<(), String> {
     };
     let php = dir.join("omni_php.h");
     write_header(crate_dir, php_config, &php)?;
-    let text = std::fs::read_to_string(&php).map_err(|e| e.to_string())?;
+    // PHP FFI passes a PHP string without a copy only to a `char *` parameter; a byte pointer
+    // has the same ABI, so the PHP declarations spell the secret and body pointers that way.
+    let text = std::fs::read_to_string(&php)
+        .map_err(|e| e.to_string())?
+        .replace("const uint8_t *", "const char *");
+    std::fs::write(&php, &text).map_err(|e| e.to_string())?;
     if let Some(line) = text.lines().find(|l| l.trim_start().starts_with('#')) {
         return Err(format!(
             "omni_php.h still holds a preprocessor line: {line}"
