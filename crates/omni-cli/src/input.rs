@@ -155,43 +155,39 @@ fn read_data_file(path: &PathBuf) -> Result<Body, CliError> {
     })
 }
 
+/// `--data` or `--data-file`, whichever was given.
+fn load_raw(data: Option<&String>, file: Option<&PathBuf>) -> Option<Result<Body, CliError>> {
+    match (data, file) {
+        (Some(text), _) => Some(Ok(Body {
+            bytes: text.clone().into_bytes(),
+            file: None,
+        })),
+        (None, Some(path)) => Some(read_data_file(path)),
+        (None, None) => None,
+    }
+}
+
 impl BodyArgs {
     /// The bytes to sign and send. `--json` is rewritten in JSON.stringify form; any warning
     /// (an integer beyond 2^53 that JavaScript would change) goes to stderr.
     pub fn load(&self) -> Result<Body, CliError> {
-        if let Some(text) = &self.data {
-            return Ok(Body {
-                bytes: text.clone().into_bytes(),
+        if let Some(body) = load_raw(self.data.as_ref(), self.data_file.as_ref()) {
+            return body;
+        }
+        match &self.json {
+            Some(text) => Ok(Body {
+                bytes: crate::jsontext::stringify_form(text)?.into_bytes(),
                 file: None,
-            });
+            }),
+            None => Ok(Body::default()),
         }
-        if let Some(path) = &self.data_file {
-            return read_data_file(path);
-        }
-        if let Some(text) = &self.json {
-            let json = crate::jsontext::stringify_form(text)?;
-            return Ok(Body {
-                bytes: json.into_bytes(),
-                file: None,
-            });
-        }
-        Ok(Body::default())
     }
 }
 
 impl RawBodyArgs {
     /// The bytes as received.
     pub fn load(&self) -> Result<Body, CliError> {
-        if let Some(text) = &self.data {
-            return Ok(Body {
-                bytes: text.clone().into_bytes(),
-                file: None,
-            });
-        }
-        if let Some(path) = &self.data_file {
-            return read_data_file(path);
-        }
-        Ok(Body::default())
+        load_raw(self.data.as_ref(), self.data_file.as_ref()).unwrap_or_else(|| Ok(Body::default()))
     }
 }
 

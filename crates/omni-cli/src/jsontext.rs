@@ -7,18 +7,43 @@ use crate::error::CliError;
 /// decision 6), through omni-sign's encoder. Warnings (an integer beyond 2^53 that JavaScript
 /// would silently change) go to stderr: the value sent is the one a JavaScript server reads.
 pub fn stringify_form(text: &str) -> Result<String, CliError> {
-    temporary_restringify_until_omni_sign_json_lands(text)
-}
-
-/// TEMPORARY: omni-sign's `json` module is being written; until it lands `--json` only drops
-/// whitespace. Delete this and restore the call to `omni_sign::json::restringify`.
-fn temporary_restringify_until_omni_sign_json_lands(text: &str) -> Result<String, CliError> {
-    minify(text.as_bytes()).ok_or_else(|| CliError::InvalidJson("not valid JSON".into()))
+    let out = omni_sign::json::restringify(text, omni_sign::json::Mode::Lenient)
+        .map_err(|e| CliError::InvalidJson(e.to_string()))?;
+    for warning in &out.warnings {
+        eprintln!("warning: --json: {warning}");
+    }
+    Ok(out.json)
 }
 
 /// Whether `bytes` is one JSON value.
 fn is_json(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(bytes).is_ok()
+}
+
+/// Tracks whether a character of JSON text is inside a string literal.
+#[derive(Default)]
+struct StringState {
+    inside: bool,
+    escaped: bool,
+}
+
+impl StringState {
+    /// Feeds `c`; true when `c` belongs to a string literal (its quotes included).
+    fn feed(&mut self, c: char) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == '"' {
+                self.inside = false;
+            }
+            true
+        } else {
+            self.inside = c == '"';
+            self.inside
+        }
+    }
 }
 
 /// `bytes` with every whitespace outside strings removed, when it is JSON. Keys keep their
@@ -28,27 +53,12 @@ pub fn minify(bytes: &[u8]) -> Option<String> {
         return None;
     }
     let text = std::str::from_utf8(bytes).ok()?;
-    let mut out = String::with_capacity(text.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in text.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !c.is_ascii_whitespace() {
-            out.push(c);
-        }
-    }
-    Some(out)
+    let mut state = StringState::default();
+    Some(
+        text.chars()
+            .filter(|&c| state.feed(c) || !c.is_ascii_whitespace())
+            .collect(),
+    )
 }
 
 /// Minified JSON text re-indented as `JSON.stringify(value, null, indent)` writes it: one
@@ -56,30 +66,18 @@ pub fn minify(bytes: &[u8]) -> Option<String> {
 pub fn indent(minified: &str, indent: usize) -> String {
     let mut out = String::with_capacity(minified.len() * 2);
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut state = StringState::default();
     let mut chars = minified.chars().peekable();
     let newline = |out: &mut String, depth: usize| {
         out.push('\n');
         out.extend(std::iter::repeat_n(' ', depth * indent));
     };
     while let Some(c) = chars.next() {
-        if in_string {
+        if state.feed(c) {
             out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
             continue;
         }
         match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
             '{' | '[' => {
                 out.push(c);
                 if matches!(chars.peek(), Some('}' | ']')) {

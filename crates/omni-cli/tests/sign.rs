@@ -351,3 +351,35 @@ fn help_shows_an_example() {
     assert_eq!(code, 0);
     assert!(out.contains("Examples:"), "{out}");
 }
+
+#[test]
+fn json_flag_writes_numbers_and_keys_as_javascript_does() {
+    // Node: JSON.stringify(JSON.parse('{"b": 1.0, "a": 1e2, "2": true}'))
+    let (code, out, err) = run(base().args([
+        "-X",
+        "POST",
+        "--url",
+        "/partner/x",
+        "-o",
+        "json",
+        "--json",
+        r#"{"b": 1.0, "a": 1e2, "2": true}"#,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(got["body"], r#"{"2":true,"b":1,"a":100}"#);
+}
+
+#[test]
+fn json_flag_warns_about_integers_javascript_cannot_keep() {
+    let (code, _, err) = run(base().args([
+        "-X",
+        "POST",
+        "--url",
+        "/partner/x",
+        "--json",
+        r#"{"n": 9007199254740993}"#,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.starts_with("warning: --json: "), "{err}");
+}

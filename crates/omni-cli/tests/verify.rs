@@ -38,40 +38,40 @@ fn assert_pitfall(out: &str, name: &str) {
     assert_eq!(found, [name], "{out}");
 }
 
+/// The base string of a partner-level call by `ptnr_1` with these pieces, written out.
+fn partner_base(method: &str, path: &str, ts: &str, body_hash: &str) -> String {
+    format!("{method}\n{path}\nx-partner-client-id:ptnr_1\nx-timestamp:{ts}\n{body_hash}")
+}
+
+/// `omni verify` of a partner-level call by `ptnr_1`, lowercase header names.
+fn verify_partner(url: &str, ts: &str, sig: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "--url".to_owned(),
+        url.to_owned(),
+        "-H".to_owned(),
+        "x-partner-client-id: ptnr_1".to_owned(),
+        "-H".to_owned(),
+        format!("x-timestamp: {ts}"),
+        "--signature".to_owned(),
+        sig.to_owned(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    verify(&args)
+}
+
 #[test]
 fn a_correct_signature_is_accepted() {
-    let sig = faulty(&format!(
-        "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
-    ));
-    let (code, out, err) = verify(&[
-        "--url",
-        "https://h/api/v1/partner/x?page=2",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {TS}"),
-        "-H",
-        &format!("x-signature: {sig}"),
-    ]);
+    let sig = faulty(&partner_base("GET", "/partner/x", TS, EMPTY));
+    let (code, out, err) = verify_partner("https://h/api/v1/partner/x?page=2", TS, &sig, &[]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("accept"), "{out}");
 }
 
 #[test]
 fn pitfall_query_signed() {
-    let sig = faulty(&format!(
-        "GET\n/partner/x?page=2\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
-    ));
-    let (code, out, _) = verify(&[
-        "--url",
-        "https://h/api/v1/partner/x?page=2",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {TS}"),
-        "--signature",
-        &sig,
-    ]);
+    let sig = faulty(&partner_base("GET", "/partner/x?page=2", TS, EMPTY));
+    let (code, out, _) = verify_partner("https://h/api/v1/partner/x?page=2", TS, &sig, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("reject: signature_mismatch"), "{out}");
     assert_pitfall(&out, "query-signed");
@@ -83,24 +83,15 @@ fn pitfall_pretty_vs_minified_body() {
     let sent = r#"{"redirectUri":"https://example.com/done","n":[1,2]}"#;
     let pretty =
         "{\n  \"redirectUri\": \"https://example.com/done\",\n  \"n\": [\n    1,\n    2\n  ]\n}";
-    let sig = faulty(&format!(
-        "POST\n/partner/onboard/sessions\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{}",
-        sha256_hex(pretty.as_bytes())
-    ));
-    let (code, out, _) = verify(&[
-        "-X",
+    let hash = sha256_hex(pretty.as_bytes());
+    let sig = faulty(&partner_base(
         "POST",
-        "--url",
-        "/api/v1/partner/onboard/sessions",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {TS}"),
-        "-H",
-        &format!("x-signature: {sig}"),
-        "--data",
-        sent,
-    ]);
+        "/partner/onboard/sessions",
+        TS,
+        &hash,
+    ));
+    let url = "/api/v1/partner/onboard/sessions";
+    let (code, out, _) = verify_partner(url, TS, &sig, &["-X", "POST", "--data", sent]);
     assert_eq!(code, 1, "{out}");
     assert_pitfall(&out, "pretty-vs-minified-body");
     assert!(out.contains("pretty, indent 2"), "{out}");
@@ -110,24 +101,9 @@ fn pitfall_pretty_vs_minified_body() {
 fn pitfall_minified_hashed_but_pretty_sent() {
     let minified = r#"{"a":{"b":true}}"#;
     let sent = "{\n    \"a\": {\n        \"b\": true\n    }\n}";
-    let sig = faulty(&format!(
-        "POST\n/partner/y\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{}",
-        sha256_hex(minified.as_bytes())
-    ));
-    let (code, out, _) = verify(&[
-        "-X",
-        "POST",
-        "--url",
-        "/partner/y",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {TS}"),
-        "--signature",
-        &sig,
-        "--data",
-        sent,
-    ]);
+    let hash = sha256_hex(minified.as_bytes());
+    let sig = faulty(&partner_base("POST", "/partner/y", TS, &hash));
+    let (code, out, _) = verify_partner("/partner/y", TS, &sig, &["-X", "POST", "--data", sent]);
     assert_eq!(code, 1, "{out}");
     assert_pitfall(&out, "pretty-vs-minified-body");
     assert!(out.contains("the minified form"), "{out}");
@@ -135,19 +111,8 @@ fn pitfall_minified_hashed_but_pretty_sent() {
 
 #[test]
 fn pitfall_api_v1_not_stripped() {
-    let sig = faulty(&format!(
-        "GET\n/api/v1/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
-    ));
-    let (code, out, _) = verify(&[
-        "--url",
-        "https://h/api/v1/partner/x",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {TS}"),
-        "--signature",
-        &sig,
-    ]);
+    let sig = faulty(&partner_base("GET", "/api/v1/partner/x", TS, EMPTY));
+    let (code, out, _) = verify_partner("https://h/api/v1/partner/x", TS, &sig, &[]);
     assert_eq!(code, 1, "{out}");
     assert_pitfall(&out, "api-v1-not-stripped");
 }
@@ -203,19 +168,8 @@ fn pitfall_store_headers_left_out() {
 #[test]
 fn pitfall_stale_timestamp() {
     let old = "1709024000000"; // 580 s before NOW
-    let sig = faulty(&format!(
-        "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{old}\n{EMPTY}"
-    ));
-    let (code, out, _) = verify(&[
-        "--url",
-        "/partner/x",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {old}"),
-        "--signature",
-        &sig,
-    ]);
+    let sig = faulty(&partner_base("GET", "/partner/x", old, EMPTY));
+    let (code, out, _) = verify_partner("/partner/x", old, &sig, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("reject: timestamp_outside_window"), "{out}");
     assert_pitfall(&out, "stale-timestamp");
@@ -228,25 +182,11 @@ fn pitfall_stale_timestamp() {
 
 #[test]
 fn pitfall_bare_hex_under_strict() {
-    let sig = faulty(&format!(
-        "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
-    ));
+    let sig = faulty(&partner_base("GET", "/partner/x", TS, EMPTY));
     let bare = sig.trim_start_matches("sha256=");
-    let args = [
-        "--url",
-        "/partner/x",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {TS}"),
-        "--signature",
-        bare,
-    ];
-    let (code, out, _) = verify(&args);
+    let (code, out, _) = verify_partner("/partner/x", TS, bare, &[]);
     assert_eq!(code, 0, "bare hex is accepted outside strict mode: {out}");
-    let mut strict = args.to_vec();
-    strict.push("--strict");
-    let (code, out, _) = verify(&strict);
+    let (code, out, _) = verify_partner("/partner/x", TS, bare, &["--strict"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("reject: malformed_signature"), "{out}");
     assert_pitfall(&out, "bare-hex-under-strict");
@@ -257,20 +197,9 @@ fn pitfall_bare_hex_under_strict() {
 fn an_unexplained_mismatch_says_so() {
     let sig = Signer::new(b"another-key")
         .unwrap()
-        .sign_base_string_for_diagnosis(&format!(
-            "GET\n/partner/x\nx-partner-client-id:ptnr_1\nx-timestamp:{TS}\n{EMPTY}"
-        ))
+        .sign_base_string_for_diagnosis(&partner_base("GET", "/partner/x", TS, EMPTY))
         .to_string();
-    let (code, out, _) = verify(&[
-        "--url",
-        "/partner/x",
-        "-H",
-        "x-partner-client-id: ptnr_1",
-        "-H",
-        &format!("x-timestamp: {TS}"),
-        "--signature",
-        &sig,
-    ]);
+    let (code, out, _) = verify_partner("/partner/x", TS, &sig, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("pitfall:"), "{out}");
     assert!(
