@@ -266,6 +266,25 @@ omni_status omni_verify(const uint8_t *secret,
                         int64_t tolerance_ms,
                         uint32_t flags);
 
+// Re-writes the JSON text `json` (`json_len` bytes, no NUL needed) exactly as JavaScript's
+// `JSON.stringify(JSON.parse(json))` writes it (NOTES.md decision 6, strict mode): compact,
+// keys in JavaScript's order, numbers as ECMAScript writes them. Send and sign those output
+// bytes, and a JavaScript server that re-stringifies the parsed body hashes the same bytes.
+// A text that is not JSON, or holds a value a JavaScript parse would change (an integer
+// beyond 2^53), is OMNI_INVALID_JSON; text that is not UTF-8 is OMNI_INVALID_UTF8.
+// The output is usually no longer than the input: a buffer of `json_len + 1` bytes almost
+// always suffices, and OMNI_BUFFER_TOO_SMALL reports the exact size otherwise.
+//
+// Ownership: borrowed for the call only; `out` is the caller's. Thread safety: reentrant.
+//
+// # Safety
+// `json` is NULL or readable for `json_len` bytes; `out`/`out_len` as omni_sign.
+omni_status omni_json_stringify(const char *json,
+                                size_t json_len,
+                                char *out,
+                                size_t out_cap,
+                                size_t *out_len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

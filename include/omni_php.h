@@ -102,3 +102,9 @@ omni_status omni_verify(const char *secret,
                         int64_t now_ms,
                         int64_t tolerance_ms,
                         uint32_t flags);
+
+omni_status omni_json_stringify(const char *json,
+                                size_t json_len,
+                                char *out,
+                                size_t out_cap,
+                                size_t *out_len);

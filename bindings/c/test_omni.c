@@ -308,6 +308,24 @@ static void check_bad_inputs(void) {
   CHECK(VERIFY("1000000", sig, 1000000, 300000, 4) == OMNI_INVALID_INPUT, "unknown flag");
   CHECK(VERIFY(NULL, sig, 1000000, 300000, 0) == OMNI_NULL_ARGUMENT, "NULL timestamp");
 
+  /* JSON.stringify form (NOTES.md decision 6, strict). */
+  const char *json = "{ \"b\": 1.0, \"a\": [1e21, -0, \"\\u00e9\"] }";
+  char js[64];
+  st = omni_json_stringify(json, strlen(json), js, sizeof js, &len);
+  CHECK(st == OMNI_OK && strcmp(js, "{\"b\":1,\"a\":[1e+21,0,\"\xc3\xa9\"]}") == 0,
+        "json_stringify st=%d out=%s", st, js);
+  st = omni_json_stringify(json, strlen(json), NULL, 0, &len);
+  CHECK(st == OMNI_BUFFER_TOO_SMALL && len == strlen("{\"b\":1,\"a\":[1e+21,0,\"\xc3\xa9\"]}"),
+        "json_stringify size query");
+  st = omni_json_stringify("{", 1, js, sizeof js, &len);
+  CHECK(st == OMNI_INVALID_JSON, "json_stringify of bad JSON st=%d", st);
+  st = omni_json_stringify("9007199254740993", 16, js, sizeof js, &len);
+  CHECK(st == OMNI_INVALID_JSON, "json_stringify of an inexact integer st=%d", st);
+  st = omni_json_stringify("\"\xff\"", 3, js, sizeof js, &len);
+  CHECK(st == OMNI_INVALID_UTF8, "json_stringify of invalid UTF-8 st=%d", st);
+  st = omni_json_stringify(NULL, 0, js, sizeof js, &len);
+  CHECK(st == OMNI_NULL_ARGUMENT, "json_stringify of NULL st=%d", st);
+
   /* Messages. */
   CHECK(strcmp(omni_status_str(OMNI_OK), "ok") == 0, "status_str(OK)");
   CHECK(omni_status_str(-1) != NULL && omni_status_str(1000) != NULL &&

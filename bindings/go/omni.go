@@ -191,6 +191,21 @@ func BodyHash(body []byte) (string, error) {
 	})
 }
 
+// JSONStringify re-writes a JSON text exactly as JavaScript's JSON.stringify(JSON.parse(text))
+// does (NOTES.md decision 6, strict): encoding/json output, sent and signed as a JavaScript
+// server sees it. InvalidJSON for text that is not JSON or that JavaScript would change.
+func JSONStringify(text []byte) (string, error) {
+	return withBuffer(len(text)+1, func(out *C.char, cap C.size_t, n *C.size_t) C.omni_status {
+		var p *C.char
+		if len(text) > 0 {
+			p = (*C.char)(unsafe.Pointer(&text[0]))
+		} else {
+			p = (*C.char)(unsafe.Pointer(&emptyByte))
+		}
+		return C.omni_json_stringify(p, C.size_t(len(text)), out, cap, n)
+	})
+}
+
 // Received is a request as a server received it: the signed header values as text.
 type Received struct {
 	Method, URL                                string

@@ -211,6 +211,18 @@ func TestVerifyStatuses(t *testing.T) {
 	}
 }
 
+func TestJSONStringify(t *testing.T) {
+	got, err := JSONStringify([]byte(`{ "b": 1.0, "a": [1e21, -0, "\u00e9"] }`))
+	if want := `{"b":1,"a":[1e+21,0,"é"]}`; err != nil || got != want {
+		t.Errorf("JSONStringify = %q, %v; want %q", got, err, want)
+	}
+	for _, bad := range []string{"{", "9007199254740993", ""} {
+		if _, err := JSONStringify([]byte(bad)); statusOf(err) != InvalidJSON {
+			t.Errorf("JSONStringify(%q): %v", bad, err)
+		}
+	}
+}
+
 // Many goroutines share one Signer (run with -race).
 func TestConcurrentSigning(t *testing.T) {
 	secret := []byte("partner-secret-key")

@@ -74,13 +74,11 @@ def _load():
                          _c_char_p, _c_char_p, _c_char_p, _bytes_p, _size_t, _i64, _i64, _u32],
                         _status),
     }
+    sigs["omni_json_stringify"] = ([_c_char_p, _size_t] + out, _status)
     for name, (args, res) in sigs.items():
         fn = getattr(lib, name)
         fn.argtypes = args
         fn.restype = res
-    if hasattr(lib, "omni_json_stringify"):
-        lib.omni_json_stringify.argtypes = [_c_char_p, _size_t] + out
-        lib.omni_json_stringify.restype = _status
     found = lib.omni_version().decode()
     if found != EXPECTED_VERSION:
         raise ImportError(f"libomni {found} loaded, this module is written for {EXPECTED_VERSION}")

@@ -144,8 +144,6 @@ class BadInputs(unittest.TestCase):
         self.assertEqual(bad, [])
         signer.close()
 
-    @unittest.skipUnless(hasattr(omni._lib, "omni_json_stringify"),
-                         "this libomni has no omni_json_stringify")
     def test_json_stringify(self):
         self.assertEqual(omni.json_stringify('{ "b": 1.0, "a": [1e21, -0] }'),
                          '{"b":1,"a":[1e+21,0]}')

@@ -40,8 +40,8 @@ use omni_sign::{
     SignedHeaders, Signer, Timestamp, Verifier,
 };
 
-// mod json; // TEMP until omni_sign::json lands
-// pub use json::omni_json_stringify;
+mod json;
+pub use json::omni_json_stringify;
 
 /// The outcome of every libomni call. Values are appended, never renumbered.
 #[repr(C)]

@@ -86,6 +86,9 @@ public final class Omni {
   static native int omni_signer_sign_many(Pointer signer, Pointer requests, long count,
       int flags, Pointer out, long outCap, int[] statuses);
 
+  static native int omni_json_stringify(byte[] json, long jsonLen, byte[] out, long outCap,
+      long[] outLen);
+
   static native int omni_verify(byte[] secret, long secretLen, byte[] method, byte[] url,
       byte[] partner, byte[] storeId, byte[] storeToken, byte[] timestamp, byte[] signature,
       byte[] body, long bodyLen, long nowMs, long toleranceMs, int flags);
@@ -199,6 +202,19 @@ public final class Omni {
     check(omni_verify(key(secret), secret == null ? 0 : secret.length, cstr(method), cstr(url),
         cstr(partnerClientId), cstr(storeClientId), cstr(storeToken), cstr(timestamp),
         cstr(signature), b, b.length, nowMs, toleranceMs, strict ? VERIFY_STRICT : 0));
+  }
+
+  /**
+   * Re-writes a JSON text exactly as JavaScript's JSON.stringify(JSON.parse(text)) does
+   * (NOTES.md decision 6, strict), e.g. Jackson output, so it is sent and signed as a
+   * JavaScript server sees it. INVALID_JSON for text that is not JSON or that JavaScript would
+   * change (an integer beyond 2^53).
+   */
+  public static String jsonStringify(String json) {
+    byte[] in = json.getBytes(StandardCharsets.UTF_8);
+    byte[] arg = in.length == 0 ? new byte[1] : in; // never NULL: "" is invalid JSON, not NULL
+    return withBuffer(in.length + 1, (out, cap, len) -> omni_json_stringify(arg, in.length, out,
+        cap, len));
   }
 
   /**

@@ -140,6 +140,11 @@ public final class OmniTest {
     check(statusOf(() -> Omni.verify(k, "GET", "/api/v1/x", "p", null, null, "1000000", sig,
         new byte[] {1}, 1_000_000, Omni.DEFAULT_TOLERANCE_MS, false))
         == Omni.SIGNATURE_MISMATCH, "other body");
+    check(Omni.jsonStringify("{ \"b\": 1.0, \"a\": [1e21, -0, \"\\u00e9\"] }")
+        .equals("{\"b\":1,\"a\":[1e+21,0,\"\u00e9\"]}"), "jsonStringify");
+    check(statusOf(() -> Omni.jsonStringify("{")) == Omni.INVALID_JSON, "jsonStringify bad");
+    check(statusOf(() -> Omni.jsonStringify("9007199254740993")) == Omni.INVALID_JSON,
+        "jsonStringify inexact integer");
     Omni.Signer s = new Omni.Signer(k);
     s.close();
     s.close();
