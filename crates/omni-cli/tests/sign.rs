@@ -383,3 +383,25 @@ fn json_flag_warns_about_integers_javascript_cannot_keep() {
     assert_eq!(code, 0, "{err}");
     assert!(err.starts_with("warning: --json: "), "{err}");
 }
+
+#[test]
+fn curl_output_sends_a_data_file_as_binary() {
+    let file = scratch("sign-curl-file").join("body.bin");
+    std::fs::write(&file, [0xff, 0x00, 0x7b]).unwrap();
+    let (code, out, err) = run(base()
+        .args([
+            "-X",
+            "PUT",
+            "--url",
+            "/partner/x",
+            "-o",
+            "curl",
+            "--data-file",
+        ])
+        .arg(&file));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("--data-binary @{}", file.display())),
+        "{out}"
+    );
+}

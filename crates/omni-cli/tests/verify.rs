@@ -242,3 +242,21 @@ fn help_shows_an_example() {
     assert_eq!(code, 0);
     assert!(out.contains("Example:"), "{out}");
 }
+
+#[test]
+fn header_names_are_matched_without_regard_to_case_and_body_read_from_a_file() {
+    let body = br#"{"a":1}"#;
+    let file = common::scratch("verify-data-file").join("body.json");
+    std::fs::write(&file, body).unwrap();
+    let sig = faulty(&partner_base("POST", "/partner/y", TS, &sha256_hex(body)));
+    let mut cmd = omni();
+    cmd.env("OMNI_SECRET_KEY", SECRET)
+        .args(["verify", "--now", NOW, "-X", "POST", "--url", "/partner/y"])
+        .args(["-H", "X-Partner-Client-Id: ptnr_1", "-H"])
+        .arg(format!("X-TIMESTAMP:{TS}"))
+        .args(["-H", &format!("X-Signature: {sig}"), "--data-file"])
+        .arg(&file);
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("accept"), "{out}");
+}
