@@ -12,7 +12,6 @@ package omni
 
 /*
 #cgo pkg-config: omni
-#include <stdlib.h>
 #include <omni.h>
 */
 import "C"
@@ -82,23 +81,26 @@ type Request struct {
 	Body            []byte
 }
 
-// cstrings holds C copies of Go strings for the length of one call.
-type cstrings []*C.char
-
-func (cs *cstrings) add(s string) (*C.char, error) {
-	if strings.IndexByte(s, 0) >= 0 {
-		// A C string ends at its first NUL: such a value cannot cross the ABI intact.
-		return nil, &Error{InvalidInput}
+// cStrings copies strings, NUL-terminated, into one Go allocation and points out[i] at each.
+// cgo lets C read Go memory that holds no Go pointers for the length of a call, so this costs
+// one allocation instead of a C.CString malloc and free per string. A string holding a NUL
+// cannot cross the C ABI intact and is refused.
+func cStrings(out []*C.char, ss ...string) ([]byte, error) {
+	n := 0
+	for _, s := range ss {
+		if strings.IndexByte(s, 0) >= 0 {
+			return nil, &Error{InvalidInput}
+		}
+		n += len(s) + 1
 	}
-	p := C.CString(s)
-	*cs = append(*cs, p)
-	return p, nil
-}
-
-func (cs cstrings) free() {
-	for _, p := range cs {
-		C.free(unsafe.Pointer(p))
+	buf := make([]byte, n)
+	off := 0
+	for i, s := range ss {
+		copy(buf[off:], s)
+		out[i] = (*C.char)(unsafe.Pointer(&buf[off]))
+		off += len(s) + 1
 	}
+	return buf, nil
 }
 
 type cRequest struct {
@@ -106,22 +108,19 @@ type cRequest struct {
 	ts                                 C.int64_t
 	body                               *C.uint8_t
 	bodyLen                            C.size_t
+	strs                               []byte // keeps the strings alive
 }
 
-// prepare converts r; the caller frees cs after the call. The body is passed as a Go pointer
-// (allowed: it holds no Go pointers and libomni does not keep it).
-func prepare(r *Request, cs *cstrings) (cRequest, error) {
+// prepare converts r for one call. The body is passed as a Go pointer (it holds no Go
+// pointers and libomni does not keep it).
+func prepare(r *Request) (cRequest, error) {
 	var c cRequest
+	var p [5]*C.char
 	var err error
-	for _, f := range []struct {
-		dst **C.char
-		src string
-	}{{&c.method, r.Method}, {&c.url, r.URL}, {&c.partner, r.PartnerClientID},
-		{&c.store, r.StoreClientID}, {&c.token, r.StoreToken}} {
-		if *f.dst, err = cs.add(f.src); err != nil {
-			return c, err
-		}
+	if c.strs, err = cStrings(p[:], r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken); err != nil {
+		return c, err
 	}
+	c.method, c.url, c.partner, c.store, c.token = p[0], p[1], p[2], p[3], p[4]
 	c.ts = C.int64_t(r.TimestampMs)
 	if len(r.Body) > 0 {
 		c.body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
@@ -158,9 +157,7 @@ func withBuffer(initial int, call func(out *C.char, cap C.size_t, n *C.size_t) C
 // Sign returns x-signature (sha256=<hex>) of one request with a one-off key. For many
 // requests with one key use a Signer.
 func Sign(secret []byte, r Request) (string, error) {
-	var cs cstrings
-	defer cs.free()
-	c, err := prepare(&r, &cs)
+	c, err := prepare(&r)
 	if err != nil {
 		return "", err
 	}
@@ -172,9 +169,7 @@ func Sign(secret []byte, r Request) (string, error) {
 
 // BaseString returns the exact base string signed for r. It holds the store token.
 func BaseString(r Request) (string, error) {
-	var cs cstrings
-	defer cs.free()
-	c, err := prepare(&r, &cs)
+	c, err := prepare(&r)
 	if err != nil {
 		return "", err
 	}
@@ -224,15 +219,10 @@ type VerifyOptions struct {
 // Verify checks a received request; nil means accepted, else *Error whose Status says which
 // check failed (InvalidInput, MalformedSignature, TimestampOutsideWindow, SignatureMismatch).
 func Verify(secret []byte, r Received, opt VerifyOptions) error {
-	var cs cstrings
-	defer cs.free()
-	var ptrs [8]*C.char
-	for i, s := range []string{r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken, r.Timestamp, r.Signature} {
-		p, err := cs.add(s)
-		if err != nil {
-			return err
-		}
-		ptrs[i] = p
+	var ptrs [7]*C.char
+	strs, err := cStrings(ptrs[:], r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken, r.Timestamp, r.Signature)
+	if err != nil {
+		return err
 	}
 	tol := opt.ToleranceMs
 	if tol == 0 {
@@ -246,9 +236,11 @@ func Verify(secret []byte, r Received, opt VerifyOptions) error {
 	if len(r.Body) > 0 {
 		body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
 	}
-	return check(C.omni_verify(bytesPtr(secret), C.size_t(len(secret)), ptrs[0], ptrs[1], ptrs[2],
+	st := C.omni_verify(bytesPtr(secret), C.size_t(len(secret)), ptrs[0], ptrs[1], ptrs[2],
 		ptrs[3], ptrs[4], ptrs[5], ptrs[6], body, C.size_t(len(r.Body)), C.int64_t(opt.NowMs),
-		C.int64_t(tol), flags))
+		C.int64_t(tol), flags)
+	runtime.KeepAlive(strs)
+	return check(st)
 }
 
 // Signer holds one partner secret key, hashed once. Safe for concurrent use; Close wipes the
@@ -287,9 +279,7 @@ func (s *Signer) Sign(r Request) (string, error) { return s.sign(r, 0) }
 func (s *Signer) SignBareHex(r Request) (string, error) { return s.sign(r, C.OMNI_SIGN_BARE_HEX) }
 
 func (s *Signer) sign(r Request, flags C.uint32_t) (string, error) {
-	var cs cstrings
-	defer cs.free()
-	c, err := prepare(&r, &cs)
+	c, err := prepare(&r)
 	if err != nil {
 		return "", err
 	}

@@ -8,9 +8,7 @@ import "unsafe"
 // signInto calls omni_sign with the caller's buffer as it is, for tests of the buffer
 // protocol (cgo cannot be used in _test.go files). It returns the status and *out_len.
 func signInto(secret []byte, r Request, out []byte) (Status, int) {
-	var cs cstrings
-	defer cs.free()
-	c, err := prepare(&r, &cs)
+	c, err := prepare(&r)
 	if err != nil {
 		return statusOfErr(err), 0
 	}

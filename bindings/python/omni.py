@@ -86,6 +86,9 @@ def _load():
 
 
 _lib = _load()
+_fast_signer_sign = _lib["omni_signer_sign"]  # a separate function object: no argtypes
+_fast_signer_sign.restype = _status
+_SignatureBuffer = ctypes.c_char * _SIGNATURE_BUFFER_SIZE
 
 
 def version():
@@ -222,38 +225,55 @@ class Signer:
     def sign(self, method, url, partner_client_id, timestamp_ms, body=b"", store_client_id=None,
              store_token=None, bare_hex=False):
         """``x-signature`` of one request: ``sha256=<hex>``, or bare hex when asked."""
-        args = _request_args(method, url, partner_client_id, timestamp_ms, body,
-                             store_client_id, store_token)
-        flags = _SIGN_BARE_HEX if bare_hex else 0
-        handle = self._live()
-        out = ctypes.create_string_buffer(_SIGNATURE_BUFFER_SIZE)
-        out_len = _size_t(0)
-        status = _lib.omni_signer_sign(handle, *args, flags, out, _SIGNATURE_BUFFER_SIZE,
-                                       ctypes.byref(out_len))
+        # The hot path: ctypes converts arguments faster without argtypes, so every argument
+        # that is not bytes or None is wrapped in its exact C type here (_fast_signer_sign has
+        # no argtypes; a bare Python int would be passed as a C int).
+        m, u, p = method.encode(), url.encode(), partner_client_id.encode()
+        s = store_client_id.encode() if store_client_id else None
+        t = store_token.encode() if store_token else None
+        if b"\0" in m or b"\0" in u or b"\0" in p or (s and b"\0" in s) or (t and b"\0" in t):
+            raise OmniError(INVALID_INPUT)
+        if not isinstance(body, bytes):
+            body = bytes(body or b"")
+        out = _SignatureBuffer()
+        out_len = _size_t()
+        status = _fast_signer_sign(self._live(), m, u, p, s, t, _i64(timestamp_ms), body,
+                                   _size_t(len(body)), _u32(_SIGN_BARE_HEX if bare_hex else 0),
+                                   out, _size_t(_SIGNATURE_BUFFER_SIZE), ctypes.byref(out_len))
         if status != OK:
             raise OmniError(status)
-        return out.raw[: out_len.value].decode("ascii")
+        return out.value.decode("ascii")
 
     def sign_many(self, requests, bare_hex=False):
-        """Signs a list of requests in one call (dicts with the keyword arguments of
-        ``sign``); returns the signatures in order. Raises on the first failure."""
-        n = len(requests)
-        arr = (_Request * n)()
-        keep = []  # the encoded strings must outlive the call
-        for slot, r in zip(arr, requests):
-            args = _request_args(r["method"], r["url"], r["partner_client_id"],
-                                 r["timestamp_ms"], r.get("body", b""),
-                                 r.get("store_client_id"), r.get("store_token"))
-            keep.append(args)
-            (slot.method, slot.url, slot.partner_client_id, slot.store_client_id,
-             slot.store_token, slot.timestamp_ms, slot.body, slot.body_len) = args
-        out = ctypes.create_string_buffer(n * _SIGNATURE_BUFFER_SIZE)
-        statuses = (_status * n)()
+        """Signs many requests in one libomni call, spreading ctypes' per-call cost. Each
+        request is a tuple of ``sign``'s arguments: ``(method, url, partner_client_id,
+        timestamp_ms[, body[, store_client_id[, store_token]]])``. Returns the signatures in
+        order; raises on the first failure."""
+        rows = []
+        for r in requests:
+            method, url, partner, ts = r[0], r[1], r[2], r[3]
+            body = r[4] if len(r) > 4 and r[4] else b""
+            store = r[5] if len(r) > 5 else None
+            token = r[6] if len(r) > 6 else None
+            m, u, p = method.encode(), url.encode(), partner.encode()
+            s = store.encode() if store else None
+            t = token.encode() if token else None
+            if b"\0" in m or b"\0" in u or b"\0" in p or (s and b"\0" in s) or (
+                    t and b"\0" in t):
+                raise OmniError(INVALID_INPUT)
+            if not isinstance(body, bytes):
+                body = bytes(body)
+            rows.append((m, u, p, s, t, ts, body, len(body)))
+        n = len(rows)
+        if n == 0:
+            return []
+        arr = (_Request * n)(*rows)  # holds references to the bytes objects it points into
+        size = n * _SIGNATURE_BUFFER_SIZE
+        out = ctypes.create_string_buffer(size)
         status = _lib.omni_signer_sign_many(self._live(), arr, n,
-                                            _SIGN_BARE_HEX if bare_hex else 0, out,
-                                            n * _SIGNATURE_BUFFER_SIZE, statuses)
+                                            _SIGN_BARE_HEX if bare_hex else 0, out, size, None)
         if status != OK:
             raise OmniError(status)
         raw = out.raw
-        return [raw[i * _SIGNATURE_BUFFER_SIZE:].split(b"\0", 1)[0].decode("ascii")
-                for i in range(n)]
+        width = 64 if bare_hex else 71
+        return [raw[i:i + width].decode("ascii") for i in range(0, size, _SIGNATURE_BUFFER_SIZE)]

@@ -53,7 +53,11 @@ class Vectors(unittest.TestCase):
                 with omni.Signer(case["secret"]) as signer:
                     self.assertEqual(signer.sign(**a), e["signature"])
                     self.assertEqual(signer.sign(**a, bare_hex=True), e["signature"][7:])
-                    self.assertEqual(signer.sign_many([a, a]), [e["signature"]] * 2)
+                    row = (a["method"], a["url"], a["partner_client_id"], a["timestamp_ms"],
+                           a["body"], a["store_client_id"], a["store_token"])
+                    self.assertEqual(signer.sign_many([row, row]), [e["signature"]] * 2)
+                    self.assertEqual(signer.sign_many([row], bare_hex=True),
+                                     [e["signature"][7:]])
                 omni.verify(case["secret"], a["method"], a["url"], a["partner_client_id"],
                             case["timestamp_ms"], e["signature"], a["body"],
                             a["store_client_id"], a["store_token"], now_ms=case["timestamp_ms"],

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(dir: &Path) -> Result<(), String> {
+/// Writes both headers into `dir`.
+pub fn generate(dir: &Path) -> Result<(), String> {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .map_err(|e| format!("reading cbindgen.toml: {e}"))?;

@@ -4,6 +4,8 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -264,44 +266,50 @@ public final class Omni {
         return List.of();
       }
       // One native block: the omni_request array, then every string and body it points to.
-      List<byte[]> parts = new ArrayList<>();
-      long extra = 0;
-      for (Request r : requests) {
-        for (byte[] part : new byte[][] {cstr(r.method()), cstr(r.url()),
-            cstr(r.partnerClientId()), cstr(r.storeClientId()), cstr(r.storeToken()),
-            body(r.body())}) {
-          parts.add(part);
-          extra += part == null ? 0 : part.length;
-        }
-      }
-      Memory mem = new Memory((long) n * REQUEST_SIZE + extra);
-      mem.clear(); // JNA memory starts uninitialised; NULL pointers and lengths must be 0
-      long data = (long) n * REQUEST_SIZE;
-      int k = 0;
+      // It is laid out in a Java array and copied in one JNA call: a JNA call per field
+      // would cost more than the signing.
+      byte[][] parts = new byte[n * 6][];
+      int extra = 0;
       for (int i = 0; i < n; i++) {
-        long base = (long) i * REQUEST_SIZE;
+        Request r = requests.get(i);
+        parts[i * 6] = cstr(r.method());
+        parts[i * 6 + 1] = cstr(r.url());
+        parts[i * 6 + 2] = cstr(r.partnerClientId());
+        parts[i * 6 + 3] = cstr(r.storeClientId());
+        parts[i * 6 + 4] = cstr(r.storeToken());
+        parts[i * 6 + 5] = body(r.body());
         for (int f = 0; f < 6; f++) {
-          byte[] part = parts.get(k++);
-          long fieldOffset = f < 5 ? base + 8L * f : base + 48;
-          if (part == null || part.length == 0) { // only an empty body has length 0
-            mem.setPointer(fieldOffset, null);
-            continue;
-          }
-          mem.write(data, part, 0, part.length);
-          mem.setPointer(fieldOffset, mem.share(data));
-          if (f == 5) {
-            mem.setLong(base + 56, part.length);
-          }
-          data += part.length;
+          extra += parts[i * 6 + f] == null ? 0 : parts[i * 6 + f].length;
         }
-        mem.setLong(base + 40, requests.get(i).timestampMs());
       }
+      int size = Math.addExact(Math.multiplyExact(n, REQUEST_SIZE), extra);
+      Memory mem = new Memory(size);
+      long address = Pointer.nativeValue(mem);
+      ByteBuffer block = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+      int data = n * REQUEST_SIZE;
+      for (int i = 0; i < n; i++) {
+        int at = i * REQUEST_SIZE;
+        for (int f = 0; f < 6; f++) {
+          byte[] part = parts[i * 6 + f];
+          int field = f < 5 ? at + 8 * f : at + 48;
+          // NULL for an absent store pair and for an empty body (its length is 0).
+          block.putLong(field, part == null || part.length == 0 ? 0 : address + data);
+          if (part != null) {
+            block.put(data, part);
+            data += part.length;
+          }
+        }
+        block.putLong(at + 40, requests.get(i).timestampMs());
+        block.putLong(at + 56, parts[i * 6 + 5].length);
+      }
+      mem.write(0, block.array(), 0, size);
       Memory out = new Memory((long) n * SIGNATURE_BUFFER_SIZE);
       int[] statuses = new int[n];
       check(omni_signer_sign_many(live(), mem, n, 0, out, out.size(), statuses));
+      byte[] text = out.getByteArray(0, n * SIGNATURE_BUFFER_SIZE);
       List<String> sigs = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        sigs.add(out.getString((long) i * SIGNATURE_BUFFER_SIZE, "US-ASCII"));
+        sigs.add(new String(text, i * SIGNATURE_BUFFER_SIZE, 71, StandardCharsets.US_ASCII));
       }
       return sigs;
     }

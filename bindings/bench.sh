@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Speed of libomni from each language, side by side with that language's own HMAC (a
+# benchmark, not a test): one 200 B-body store-scoped POST signed N times per way, in one run.
+#
+#   bash bindings/bench.sh [N]        (default N = 100000)
+#
+# Ways: "libomni" is a reusable signer, one FFI call per signature; "libomni ... xK" is the
+# batch entry point omni_signer_sign_many, K requests per call; "native" builds the same base
+# string with the language's own library (Go crypto/hmac, javax.crypto.Mac, PHP hash_hmac,
+# Python hmac), checked to produce the same signature first. The C row is libomni itself with
+# no binding in between: the floor every binding pays, the rest is the cost of its FFI.
+# Needs the toolchains scripts/check-ffi.sh installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+n=${1:-100000}
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+for cmd in cc go java javac php python3; do
+  command -v "$cmd" >/dev/null 2>&1 || { echo "error: $cmd missing: run scripts/check-ffi.sh first (it installs the toolchains)" >&2; exit 1; }
+done
+jna=/usr/share/java/jna.jar
+[ -e "$jna" ] || { echo "error: $jna missing: apt-get install libjna-java" >&2; exit 1; }
+
+cargo build -q --release -p omni-ffi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/lib/pkgconfig"
+cp "$target/release/libomni.so" "$tmp/lib/libomni.so.0"
+ln -s libomni.so.0 "$tmp/lib/libomni.so"
+sed -e "s|@PREFIX@|$tmp|" -e "s|@VERSION@|0|" -e "s|^includedir=.*|includedir=$root/include|" \
+  crates/omni-ffi/omni.pc.in > "$tmp/lib/pkgconfig/omni.pc"
+export PKG_CONFIG_PATH=$tmp/lib/pkgconfig LD_LIBRARY_PATH=$tmp/lib OMNI_LIB=$tmp/lib/libomni.so.0
+
+{
+  cc -O2 -std=c11 -Iinclude bindings/c/bench.c -L"$tmp/lib" -lomni -o "$tmp/cbench"
+  "$tmp/cbench" "$n"
+  (cd bindings/go && GOTOOLCHAIN=local GOPROXY=off go build -o "$tmp/gobench" ./cmd/omnibench)
+  "$tmp/gobench" "$n"
+  javac -encoding UTF-8 -cp "$jna" -d "$tmp/java" bindings/java/src/omni/*.java bindings/java/bench/omni/*.java
+  java -cp "$tmp/java:$jna" -Djna.library.path="$tmp/lib" omni.OmniBench "$n"
+  OMNI_PHP_HEADER=$root/include/omni_php.h php -d ffi.enable=1 bindings/php/bench.php "$n"
+  (cd bindings/python && python3 bench.py "$n")
+} > "$tmp/results.tsv"
+
+python3 - "$tmp/results.tsv" "$n" <<'PY'
+import sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+native = {lang: float(ns) for lang, way, ns in rows if way == "native"}
+print(f"N = {sys.argv[2]} signatures per way; 200 B body, store-scoped POST\n")
+print("| language | way | ns / signature | libomni / native |")
+print("| --- | --- | ---: | ---: |")
+for lang, way, ns in rows:
+    ratio = f"{float(ns) / native[lang]:.2f}" if lang in native and way != "native" else ""
+    print(f"| {lang} | {way} | {float(ns):.0f} | {ratio} |")
+PY

@@ -1,0 +1,75 @@
+"""Times signing one 200 B-body request N times through libomni (a reusable Signer, one call
+per signature, and sign_many batches) and through Python's own hmac building the same base
+string. Run by bindings/bench.sh; prints "python<TAB>way<TAB>ns per signature" lines."""
+
+import hashlib
+import hmac
+import sys
+import time
+
+import omni
+
+SECRET = b"partner-secret-key"
+URL = "https://partners-api.tocobagus.net/api/v1/partner/stores/catalog/sync"
+PARTNER, STORE, TOKEN = "ptnr_1s4UqMnO64", "str_TGIxyboe7-Rz", "stkn_1G_R3r_5QTvwr_0O"
+TS = 1709024577000
+PREFIX = b'{"storeId":"str_TGIxyboe7-Rz","note":"'
+BODY = PREFIX + b"a" * (200 - len(PREFIX) - 2) + b'"}'
+BATCH = 100
+
+
+def signed_path(url):
+    """NOTES.md decision 2 for the URLs this benchmark sends."""
+    i = url.find("://")
+    if i >= 0:
+        j = url.find("/", i + 3)
+        url = url[j:] if j >= 0 else "/"
+    for sep in "?#":
+        url = url.split(sep, 1)[0]
+    if url == "/api/v1":
+        return "/"
+    return url[7:] if url.startswith("/api/v1/") else url
+
+
+class NativeSigner:
+    def __init__(self, secret):
+        self._mac = hmac.new(secret, digestmod=hashlib.sha256)  # key hashed once
+
+    def sign(self, method, url, ts, body):
+        base = (f"{method}\n{signed_path(url)}\nx-partner-client-id:{PARTNER}\n"
+                f"x-store-client-id:{STORE}\nx-store-token:{TOKEN}\nx-timestamp:{ts}\n"
+                f"{hashlib.sha256(body).hexdigest()}")
+        mac = self._mac.copy()
+        mac.update(base.encode())
+        return "sha256=" + mac.hexdigest()
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
+    signer = omni.Signer(SECRET)
+    native = NativeSigner(SECRET)
+    want = signer.sign("POST", URL, PARTNER, TS, BODY, STORE, TOKEN)
+    assert native.sign("POST", URL, TS, BODY) == want, "native Python signs differently"
+    reqs = [("POST", URL, PARTNER, TS + i, BODY, STORE, TOKEN) for i in range(BATCH)]
+    assert signer.sign_many(reqs[:1]) == [want]
+    results = {}
+    for _ in range(2):  # the first round warms up
+        start = time.perf_counter_ns()
+        for i in range(n):
+            signer.sign("POST", URL, PARTNER, TS + i, BODY, STORE, TOKEN)
+        results["libomni"] = (time.perf_counter_ns() - start) / n
+        start = time.perf_counter_ns()
+        for _ in range(n // BATCH):
+            signer.sign_many(reqs)
+        results[f"libomni sign_many x{BATCH}"] = (time.perf_counter_ns() - start) / (
+            n // BATCH * BATCH)
+        start = time.perf_counter_ns()
+        for i in range(n):
+            native.sign("POST", URL, TS + i, BODY)
+        results["native"] = (time.perf_counter_ns() - start) / n
+    for way, ns in results.items():
+        print(f"python\t{way}\t{ns:.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+//! The C ABI's own contract, checked from Rust: buffer protocol, NULL handling, statuses.
+//! The vectors are checked through every binding by `scripts/check-ffi.sh`.
+
+use std::ffi::{CStr, c_char};
+use std::ptr::null;
+
+use omni::omni_status::{self, *};
+
+fn sign(
+    partner: &CStr,
+    store: Option<&CStr>,
+    token: Option<&CStr>,
+    ts: i64,
+    cap: usize,
+) -> (omni_status, usize, Vec<u8>) {
+    let mut out = vec![b'x'; cap];
+    let mut len = 99usize;
+    let out_ptr = if cap == 0 {
+        std::ptr::null_mut()
+    } else {
+        out.as_mut_ptr().cast::<c_char>()
+    };
+    // SAFETY: every pointer is valid for the call; out holds `cap` bytes.
+    let status = unsafe {
+        omni::omni_sign(
+            b"key".as_ptr(),
+            3,
+            c"GET".as_ptr(),
+            c"/api/v1/partner/x".as_ptr(),
+            partner.as_ptr(),
+            store.map_or(null(), CStr::as_ptr),
+            token.map_or(null(), CStr::as_ptr),
+            ts,
+            null(),
+            0,
+            out_ptr,
+            cap,
+            &mut len,
+        )
+    };
+    (status, len, out)
+}
+
+#[test]
+fn signs_into_an_exact_buffer() {
+    let (status, len, out) = sign(c"p", None, None, 1, 72);
+    assert_eq!((status, len), (OMNI_OK, 71));
+    // HMAC-SHA256("key", "GET\n/partner/x\nx-partner-client-id:p\nx-timestamp:1\n<empty hash>").
+    assert!(out.starts_with(b"sha256="));
+    assert_eq!(out[71], 0);
+}
+
+#[test]
+fn an_undersized_buffer_reports_the_length_needed() {
+    let (status, len, out) = sign(c"p", None, None, 1, 71);
+    assert_eq!(
+        (status, len, out[0], out[1]),
+        (OMNI_BUFFER_TOO_SMALL, 71, 0, b'x')
+    );
+    let (status, len, _) = sign(c"p", None, None, 1, 0);
+    assert_eq!((status, len), (OMNI_BUFFER_TOO_SMALL, 71));
+}
+
+#[test]
+fn bad_inputs_have_their_status() {
+    assert_eq!(sign(c"p", Some(c"s"), None, 1, 72).0, OMNI_INVALID_INPUT);
+    assert_eq!(sign(c"p", None, Some(c"t"), 1, 72).0, OMNI_INVALID_INPUT);
+    assert_eq!(sign(c"p\nx", None, None, 1, 72).0, OMNI_INVALID_INPUT);
+    assert_eq!(sign(c"p", None, None, -1, 72).0, OMNI_INVALID_INPUT);
+    assert_eq!(sign(c"\xff", None, None, 1, 72).0, OMNI_INVALID_UTF8);
+    // "" store id and token are absent, as NULL is.
+    assert_eq!(
+        sign(c"p", Some(c""), Some(c""), 1, 72).2,
+        sign(c"p", None, None, 1, 72).2
+    );
+    let mut len = 0;
+    // SAFETY: NULL pointers are part of the contract; the rest are valid.
+    let status = unsafe {
+        omni::omni_sign(
+            null(),
+            0,
+            c"GET".as_ptr(),
+            c"/".as_ptr(),
+            c"p".as_ptr(),
+            null(),
+            null(),
+            1,
+            null(),
+            0,
+            std::ptr::null_mut(),
+            0,
+            &mut len,
+        )
+    };
+    assert_eq!(status, OMNI_NULL_ARGUMENT);
+}
+
+#[test]
+fn status_messages_cover_unknown_values() {
+    let text = |s: i32| {
+        // SAFETY: omni_status_str returns a static NUL-terminated string.
+        unsafe { CStr::from_ptr(omni::omni_status_str(s)) }
+            .to_str()
+            .unwrap()
+    };
+    assert_eq!(text(0), "ok");
+    assert_eq!(text(-1), "unknown omni_status value");
+    assert_eq!(text(i32::MAX), "unknown omni_status value");
+    assert_ne!(text(OMNI_INVALID_JSON as i32), text(-1));
+}

@@ -1,0 +1,34 @@
+//! The committed headers are what cbindgen generates from this crate now, so that
+//! `cargo test` catches ABI drift as well as `scripts/check-ffi.sh`.
+
+#[allow(dead_code)] // its `main` is the example's entry point, unused here
+#[path = "../examples/gen_header.rs"]
+mod gen_header;
+
+#[test]
+fn committed_headers_match_a_fresh_cbindgen_run() {
+    let dir = std::env::temp_dir().join(format!("omni-ffi-header-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    gen_header::generate(&dir).unwrap();
+    let include = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../include");
+    for name in ["omni.h", "omni_php.h"] {
+        let fresh = std::fs::read_to_string(dir.join(name)).unwrap();
+        let committed = std::fs::read_to_string(include.join(name)).unwrap();
+        assert!(
+            fresh == committed,
+            "include/{name} is stale: run `cargo run -p omni-ffi --example gen_header -- include`"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn version_macros_match_the_crate_version() {
+    let header = include_str!("../../../include/omni.h");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(header.contains(&format!("#define OMNI_VERSION \"{version}\"")));
+    let version_ptr = omni::omni_version();
+    // SAFETY: omni_version returns a static NUL-terminated string.
+    let library = unsafe { std::ffi::CStr::from_ptr(version_ptr) };
+    assert_eq!(library.to_str().unwrap(), version);
+}
