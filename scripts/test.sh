@@ -46,4 +46,7 @@ cargo test --workspace --all-features
 
 # --- sections added by later issues (FFI, header drift, bindings) go below --------------
 
+step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP/Python bindings"
+bash scripts/check-ffi.sh
+
 step "all checks passed"

@@ -4,10 +4,12 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -266,42 +268,49 @@ public final class Omni {
         return List.of();
       }
       // One native block: the omni_request array, then every string and body it points to.
-      // It is laid out in a Java array and copied in one JNA call: a JNA call per field
-      // would cost more than the signing.
-      byte[][] parts = new byte[n * 6][];
-      int extra = 0;
+      // It is laid out in a Java array and copied in one JNA call (a JNA call per field would
+      // cost more than the signing); a string or body shared by several requests (the same
+      // object, typically the partner id, store pair and method) is copied once.
+      ByteArrayOutputStream data = new ByteArrayOutputStream(n * 128);
+      IdentityHashMap<Object, Integer> placed = new IdentityHashMap<>();
+      int[] offsets = new int[n * 6];
+      int[] bodyLens = new int[n];
       for (int i = 0; i < n; i++) {
         Request r = requests.get(i);
-        parts[i * 6] = cstr(r.method());
-        parts[i * 6 + 1] = cstr(r.url());
-        parts[i * 6 + 2] = cstr(r.partnerClientId());
-        parts[i * 6 + 3] = cstr(r.storeClientId());
-        parts[i * 6 + 4] = cstr(r.storeToken());
-        parts[i * 6 + 5] = body(r.body());
+        Object[] fields = {r.method(), r.url(), r.partnerClientId(), r.storeClientId(),
+            r.storeToken(), body(r.body())};
+        bodyLens[i] = ((byte[]) fields[5]).length;
         for (int f = 0; f < 6; f++) {
-          extra += parts[i * 6 + f] == null ? 0 : parts[i * 6 + f].length;
+          Object field = fields[f];
+          if (field == null || (f == 5 && bodyLens[i] == 0)) {
+            offsets[i * 6 + f] = -1; // NULL: an absent store pair, an empty body
+            continue;
+          }
+          Integer at = placed.get(field);
+          if (at == null) {
+            at = data.size();
+            byte[] bytes = f == 5 ? (byte[]) field : cstr((String) field);
+            data.write(bytes, 0, bytes.length);
+            placed.put(field, at);
+          }
+          offsets[i * 6 + f] = at;
         }
       }
-      int size = Math.addExact(Math.multiplyExact(n, REQUEST_SIZE), extra);
+      int head = Math.multiplyExact(n, REQUEST_SIZE);
+      int size = Math.addExact(head, data.size());
       Memory mem = new Memory(size);
-      long address = Pointer.nativeValue(mem);
+      long address = Pointer.nativeValue(mem) + head;
       ByteBuffer block = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
-      int data = n * REQUEST_SIZE;
       for (int i = 0; i < n; i++) {
         int at = i * REQUEST_SIZE;
         for (int f = 0; f < 6; f++) {
-          byte[] part = parts[i * 6 + f];
-          int field = f < 5 ? at + 8 * f : at + 48;
-          // NULL for an absent store pair and for an empty body (its length is 0).
-          block.putLong(field, part == null || part.length == 0 ? 0 : address + data);
-          if (part != null) {
-            block.put(data, part);
-            data += part.length;
-          }
+          int offset = offsets[i * 6 + f];
+          block.putLong(f < 5 ? at + 8 * f : at + 48, offset < 0 ? 0 : address + offset);
         }
         block.putLong(at + 40, requests.get(i).timestampMs());
-        block.putLong(at + 56, parts[i * 6 + 5].length);
+        block.putLong(at + 56, bodyLens[i]);
       }
+      block.put(head, data.toByteArray());
       mem.write(0, block.array(), 0, size);
       Memory out = new Memory((long) n * SIGNATURE_BUFFER_SIZE);
       int[] statuses = new int[n];
