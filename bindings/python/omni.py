@@ -9,6 +9,7 @@ The library is found through the OMNI_LIB environment variable (a path), else as
 ``omni_status`` code. Every function is thread-safe; a ``Signer`` may be shared by threads.
 """
 
+import array
 import ctypes
 import os
 import threading
@@ -55,6 +56,9 @@ class _Request(ctypes.Structure):
     ]
 
 
+assert ctypes.sizeof(_Request) == 64, "omni_request is 8 words on 64-bit platforms"
+
+
 def _load():
     lib = ctypes.CDLL(os.environ.get("OMNI_LIB") or "libomni.so.0")
     req = [_c_char_p, _c_char_p, _c_char_p, _c_char_p, _c_char_p, _i64, _bytes_p, _size_t]
@@ -89,6 +93,11 @@ _lib = _load()
 _fast_signer_sign = _lib["omni_signer_sign"]  # a separate function object: no argtypes
 _fast_signer_sign.restype = _status
 _SignatureBuffer = ctypes.c_char * _SIGNATURE_BUFFER_SIZE
+# omni_signer_sign_many with the request array passed as an address (see Signer.sign_many).
+_packed_sign_many = _lib["omni_signer_sign_many"]
+_packed_sign_many.argtypes = [ctypes.c_void_p, ctypes.c_void_p, _size_t, _u32, _out_p, _size_t,
+                              ctypes.c_void_p]
+_packed_sign_many.restype = _status
 
 
 def version():
@@ -249,29 +258,51 @@ class Signer:
         request is a tuple of ``sign``'s arguments: ``(method, url, partner_client_id,
         timestamp_ms[, body[, store_client_id[, store_token]]])``. Returns the signatures in
         order; raises on the first failure."""
-        rows = []
-        for r in requests:
-            method, url, partner, ts = r[0], r[1], r[2], r[3]
-            body = r[4] if len(r) > 4 and r[4] else b""
-            store = r[5] if len(r) > 5 else None
-            token = r[6] if len(r) > 6 else None
-            m, u, p = method.encode(), url.encode(), partner.encode()
-            s = store.encode() if store else None
-            t = token.encode() if token else None
-            if b"\0" in m or b"\0" in u or b"\0" in p or (s and b"\0" in s) or (
-                    t and b"\0" in t):
-                raise OmniError(INVALID_INPUT)
-            if not isinstance(body, bytes):
-                body = bytes(body)
-            rows.append((m, u, p, s, t, ts, body, len(body)))
-        n = len(rows)
+        n = len(requests)
         if n == 0:
             return []
-        arr = (_Request * n)(*rows)  # holds references to the bytes objects it points into
+        # The strings and bodies go into one buffer, each distinct object once (a batch for one
+        # partner shares its id, store pair and method), and the omni_request array is packed
+        # as integers: building ctypes structures field by field would cost more than signing.
+        blob = bytearray()
+        placed = {}  # id(object) -> offset in blob; `requests` keeps the objects alive
+        layout = []  # per request: 6 offsets (-1 for NULL), timestamp, body length
+        for r in requests:
+            if not 4 <= len(r) <= 7:
+                raise OmniError(INVALID_INPUT)
+            body = r[4] if len(r) > 4 and r[4] else b""
+            store = r[5] if len(r) > 5 and r[5] else None
+            token = r[6] if len(r) > 6 and r[6] else None
+            offsets = []
+            for value, is_body in ((r[0], False), (r[1], False), (r[2], False), (store, False),
+                                   (token, False), (body, True)):
+                if value is None or (is_body and not value):
+                    offsets.append(-1)
+                    continue
+                at = placed.get(id(value))
+                if at is None:
+                    data = bytes(value) if is_body else value.encode()
+                    if not is_body and b"\0" in data:
+                        raise OmniError(INVALID_INPUT)
+                    at = placed[id(value)] = len(blob)
+                    blob += data
+                    if not is_body:
+                        blob.append(0)
+                offsets.append(at)
+            layout.append((offsets, int(r[3]), len(body)))
+        blob.append(0)  # never empty, so it has an address
+        data_buf = (ctypes.c_char * len(blob)).from_buffer(blob)
+        base = ctypes.addressof(data_buf)
+        fields = []
+        for offsets, ts, body_len in layout:
+            p = [0 if o < 0 else base + o for o in offsets]
+            fields.extend((p[0], p[1], p[2], p[3], p[4], ts, p[5], body_len))
+        packed = array.array("q", fields)
         size = n * _SIGNATURE_BUFFER_SIZE
         out = ctypes.create_string_buffer(size)
-        status = _lib.omni_signer_sign_many(self._live(), arr, n,
-                                            _SIGN_BARE_HEX if bare_hex else 0, out, size, None)
+        status = _packed_sign_many(self._live(), packed.buffer_info()[0], n,
+                                   _SIGN_BARE_HEX if bare_hex else 0, out, size, None)
+        del data_buf  # releases the export of blob
         if status != OK:
             raise OmniError(status)
         raw = out.raw

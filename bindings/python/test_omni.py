@@ -124,6 +124,18 @@ class BadInputs(unittest.TestCase):
         self.assertEqual(self.status_of(omni.verify, **{**ok, "body": b"x"}),
                          omni.SIGNATURE_MISMATCH)
 
+    def test_sign_many_refuses_bad_requests(self):
+        with omni.Signer("k") as s:
+            good = ("GET", "/", "p", 1)
+            self.assertEqual(s.sign_many([good, good]), [omni.sign("k", *good)] * 2)
+            self.assertEqual(self.status_of(s.sign_many, [good, ("GET", "/", "p\0", 1)]),
+                             omni.INVALID_INPUT)
+            self.assertEqual(self.status_of(s.sign_many, [good, ("GET", "/", "p", 1, b"", "s")]),
+                             omni.INVALID_INPUT)
+            self.assertEqual(self.status_of(s.sign_many, [("get", "/", "p", 1)]),
+                             omni.INVALID_INPUT)
+            self.assertEqual(s.sign_many([]), [])
+
     def test_closed_signer(self):
         s = omni.Signer("k")
         s.close()
