@@ -82,6 +82,15 @@ impl OneKycClient {
         Builder::default()
     }
 
+    /// A client for `environment` with the credentials of `ONEKYC_CLIENT_ID` and
+    /// `ONEKYC_PASS_KEY` and default settings (production also needs an Esign URL: use the builder).
+    pub fn from_env(environment: Environment) -> Result<Self, Error> {
+        Self::builder()
+            .environment(environment)
+            .credentials_from_env()
+            .build()
+    }
+
     /// A valid partner token from the cache (fetching one if needed).
     pub async fn token(&self) -> Result<Token, Error> {
         self.inner.cache.token().await
@@ -210,11 +219,13 @@ impl Builder {
     pub fn pass_key(mut self, pass_key: impl Into<String>) -> Self {
         let mut pass_key = pass_key.into();
         if uuid::Uuid::try_parse(&pass_key).is_ok() {
-            self.pass_key = Some(SecretString::from(pass_key));
+            // Copied rather than moved: converting a String with spare capacity to a boxed str
+            // could reallocate and leave the old buffer behind unzeroed.
+            self.pass_key = Some(SecretString::from(pass_key.as_str()));
         } else {
-            pass_key.zeroize();
             self.record(Error::InvalidCredential { field: "pass-key" });
         }
+        pass_key.zeroize();
         self
     }
 

@@ -3,12 +3,11 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::client::OneKycClient;
 use crate::error::{Error, ErrorDetail};
 use crate::source::map_reqwest;
-use crate::token::{Token, text_of};
+use crate::token::{RawDetail, Token, details_of};
 
 /// The documented Esign endpoint returning the submission URLs.
 pub const SUBMISSION_URLS_PATH: &str = "/esign-partner/v1/submissions/urls";
@@ -268,21 +267,13 @@ struct ErrorBody {
     errors: Option<Vec<RawDetail>>,
 }
 
-#[derive(Deserialize)]
-struct RawDetail {
-    code: Option<Value>,
-    cause: Option<Value>,
-}
-
 /// The `errors` of a OneKYC error body (decision 12); empty if the body is not that shape.
 fn error_details(body: &[u8]) -> Vec<ErrorDetail> {
-    serde_json::from_slice::<ErrorBody>(body)
-        .ok()
-        .and_then(|b| b.errors)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|raw| ErrorDetail::new(text_of(raw.code), text_of(raw.cause)))
-        .collect()
+    details_of(
+        serde_json::from_slice::<ErrorBody>(body)
+            .ok()
+            .and_then(|b| b.errors),
+    )
 }
 
 #[cfg(test)]

@@ -133,10 +133,19 @@ struct Data {
     expires_at: Option<Value>,
 }
 
+/// One entry of a OneKYC `errors` array as sent (codes may come as strings or numbers).
 #[derive(Deserialize)]
-struct RawDetail {
+pub(crate) struct RawDetail {
     code: Option<Value>,
     cause: Option<Value>,
+}
+
+/// Every entry of an `errors` array, code and cause as text (decision 12).
+pub(crate) fn details_of(raw: Option<Vec<RawDetail>>) -> Vec<ErrorDetail> {
+    raw.unwrap_or_default()
+        .into_iter()
+        .map(|raw| ErrorDetail::new(text_of(raw.code), text_of(raw.cause)))
+        .collect()
 }
 
 /// Reads a token endpoint answer: `status` and the exact body bytes.
@@ -159,12 +168,7 @@ pub fn parse_token_response(status: u16, body: &[u8]) -> Result<FetchedToken, Er
         if ok_status && envelope.success.is_none() {
             return Err(Error::MalformedResponse("no `success` field"));
         }
-        let errors = envelope
-            .errors
-            .unwrap_or_default()
-            .into_iter()
-            .map(|raw| ErrorDetail::new(text_of(raw.code), text_of(raw.cause)))
-            .collect();
+        let errors = details_of(envelope.errors);
         return Err(rejected(status, errors));
     }
     let data = envelope
@@ -190,7 +194,7 @@ fn rejected(status: u16, errors: Vec<ErrorDetail>) -> Error {
 }
 
 /// Error bodies are usually strings, but a code could be sent as a number: keep it either way.
-pub(crate) fn text_of(value: Option<Value>) -> String {
+fn text_of(value: Option<Value>) -> String {
     match value {
         Some(Value::String(s)) => s,
         Some(Value::Null) | None => String::new(),
