@@ -570,7 +570,22 @@ impl RequestBuilder {
             timeout: self.timeout.unwrap_or(self.client.inner.timeout),
             retry_non_idempotent: self.retry_non_idempotent,
         };
-        exchange.run(span.clone()).instrument(span).await
+        let mut outcome = Outcome::default();
+        let result = exchange.run(&mut outcome).instrument(span.clone()).await;
+        // Recorded once, at the end: the span describes the request, its events the attempts.
+        span.record("attempts", outcome.attempts);
+        if let Some(status) = outcome.status {
+            span.record("status", status.as_u16());
+        }
+        if let Some(id) = &outcome.request_id {
+            span.record("request_id", tracing::field::display(id));
+        }
+        let _entered = span.enter();
+        match &result {
+            Ok(_) => tracing::debug!("answered"),
+            Err(error) => tracing::debug!(%error, "failed"),
+        }
+        result
     }
 }
 
@@ -586,6 +601,14 @@ struct Exchange<'a> {
     retry_non_idempotent: bool,
 }
 
+/// What the span reports about a request: attempts made, the last status and requestId.
+#[derive(Default)]
+struct Outcome {
+    attempts: u32,
+    status: Option<StatusCode>,
+    request_id: Option<String>,
+}
+
 /// What one attempt brought back.
 struct Answer {
     status: StatusCode,
@@ -594,7 +617,7 @@ struct Answer {
 }
 
 impl Exchange<'_> {
-    async fn run(self, span: tracing::Span) -> Result<Response, Error> {
+    async fn run(self, outcome: &mut Outcome) -> Result<Response, Error> {
         let inner = self.client;
         let sign_method = omni_sign::Method::new(self.method.as_str())?;
         let path = omni_sign::canonical_path(self.url.as_str())?;
@@ -609,10 +632,8 @@ impl Exchange<'_> {
         let store_token = self.store.map(|s| s.token.expose_secret());
         let mut retries = 0u32;
         let mut skew_retried = false;
-        let mut attempts = 0u32;
         loop {
-            attempts += 1;
-            span.record("attempts", attempts);
+            outcome.attempts += 1;
             // A fresh timestamp and signature for every attempt (NOTES.md decision 7).
             let headers = SignedHeaders::from_parts(
                 &inner.partner_client_id,
@@ -642,11 +663,8 @@ impl Exchange<'_> {
             let failure = match result {
                 Ok(answer) if answer.status.is_success() => {
                     let request_id = request_id_of(&answer);
-                    span.record("status", answer.status.as_u16());
-                    if let Some(id) = &request_id {
-                        span.record("request_id", id.as_str());
-                    }
-                    tracing::debug!("answered");
+                    outcome.status = Some(answer.status);
+                    outcome.request_id.clone_from(&request_id);
                     return Ok(Response {
                         status: answer.status,
                         headers: answer.headers,
@@ -655,11 +673,9 @@ impl Exchange<'_> {
                     });
                 }
                 Ok(answer) => {
-                    span.record("status", answer.status.as_u16());
                     let error = api_error(&answer, &canonical);
-                    if let Some(id) = error.request_id() {
-                        span.record("request_id", id);
-                    }
+                    outcome.status = Some(answer.status);
+                    outcome.request_id = error.request_id().map(str::to_owned);
                     let server_ms = match error.api() {
                         Some(api) if api.code == ApiErrorCode::ExpiredTimestamp => {
                             api.server_time_ms()
@@ -672,7 +688,11 @@ impl Exchange<'_> {
                         // retry is safe for every method.
                         if !skew_retried {
                             skew_retried = true;
-                            tracing::info!("AUTH_003: retrying once with the corrected clock");
+                            tracing::info!(
+                                attempt = outcome.attempts,
+                                request_id = %outcome.request_id.as_deref().unwrap_or(""),
+                                "AUTH_003: retrying once with the corrected clock"
+                            );
                             continue;
                         }
                     }
@@ -695,6 +715,8 @@ impl Exchange<'_> {
                     }
                 }
                 Err(e) => {
+                    outcome.status = None;
+                    outcome.request_id = None;
                     // A connection that was never made carried nothing: safe for every method.
                     let retryable = !e.is_builder() && (e.is_connect() || idempotent);
                     let error = if e.is_timeout() {
@@ -716,6 +738,9 @@ impl Exchange<'_> {
             let delay = failure.wait.map_or(backoff, |after| after.max(backoff));
             retries += 1;
             tracing::info!(
+                attempt = outcome.attempts,
+                status = outcome.status.map_or(0, |s| s.as_u16()),
+                request_id = %outcome.request_id.as_deref().unwrap_or(""),
                 retry = retries,
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 error = %failure.error,

@@ -162,7 +162,7 @@ mod tests {
     #[test]
     fn decision_8_page_lifetime_wins_over_a_later_exp() {
         // Received at iat: receipt + 180 s is earlier than exp = iat + 300 s.
-        let received = 1763649222_000;
+        let received = 1_763_649_222_000;
         assert_eq!(
             session_expiry_ms(received, 0, SAMPLE_URL),
             received + 180_000
@@ -172,15 +172,18 @@ mod tests {
     #[test]
     fn decision_8_exp_wins_when_earlier() {
         // Received 200 s after iat: exp (iat + 300) is before receipt + 180 s.
-        let received = 1763649422_000;
-        assert_eq!(session_expiry_ms(received, 0, SAMPLE_URL), 1763649522_000);
+        let received = 1_763_649_422_000;
+        assert_eq!(
+            session_expiry_ms(received, 0, SAMPLE_URL),
+            1_763_649_522_000
+        );
     }
 
     #[test]
     fn decision_8_exp_is_moved_onto_the_local_clock() {
         // The server is 10 min ahead: its exp is 10 min earlier on the local clock.
         let offset = 600_000;
-        let received = 1763649222_000 - offset as u64;
+        let received = 1_763_649_222_000 - offset as u64;
         assert_eq!(
             session_expiry_ms(received, offset, SAMPLE_URL),
             received + 180_000
@@ -188,7 +191,7 @@ mod tests {
         let late = received + 200_000;
         assert_eq!(
             session_expiry_ms(late, offset, SAMPLE_URL),
-            1763649522_000 - offset as u64
+            1_763_649_522_000 - offset as u64
         );
     }
 
