@@ -286,7 +286,7 @@ async fn cold_cache_waiters_share_one_fetch_and_one_token() {
     source.release();
     let mut values = std::collections::HashSet::new();
     for task in tasks {
-        values.insert(task.await.unwrap().unwrap().expose_secret().to_owned());
+        values.insert(joined(task).await.unwrap().expose_secret().to_owned());
     }
     assert_eq!(values.len(), 1);
     assert_eq!(source.fetches(), 1);
@@ -312,7 +312,7 @@ async fn after_expiry_waiters_share_one_failed_attempt_and_its_typed_error() {
     tokio::task::yield_now().await;
     source.release();
     for task in tasks {
-        let error = task.await.unwrap().unwrap_err();
+        let error = joined(task).await.unwrap_err();
         assert!(
             matches!(&error, Error::InvalidCredentials { errors } if errors[0].cause == "UNAUTHORIZED"),
             "{error:?}"
@@ -387,7 +387,7 @@ async fn inside_the_margin_callers_do_not_wait_for_the_refresh() {
         })
         .collect();
     for task in tasks {
-        assert!(task.await.unwrap().unwrap().same_value(&first));
+        assert!(joined(task).await.unwrap().same_value(&first));
     }
     // Every caller returned while the refresh was still held open.
     assert!(cache.is_fetching());
@@ -420,7 +420,7 @@ async fn a_cancelled_first_caller_neither_wedges_nor_duplicates_the_fetch() {
         .collect();
     source.release();
     for task in others {
-        task.await.unwrap().unwrap();
+        joined(task).await.unwrap();
     }
     assert_eq!(source.fetches(), 1);
 }
@@ -456,7 +456,7 @@ async fn one_hundred_invalidations_of_the_same_token_cause_one_refetch() {
         })
         .collect();
     for task in tasks {
-        assert!(!task.await.unwrap().unwrap().same_value(&rejected));
+        assert!(!joined(task).await.unwrap().same_value(&rejected));
     }
     assert_eq!(source.fetches(), 2);
 }
@@ -482,4 +482,12 @@ fn a_backoff_below_30_s_is_refused() {
     config.min_backoff = Duration::from_secs(5);
     let result = TokenCache::builder(Arc::new(source)).config(config).build();
     assert!(matches!(result, Err(Error::InvalidSetting(_))));
+}
+
+/// Turns a hang (what a single-flight bug looks like) into a failure; not a speed assertion.
+async fn joined<T>(task: tokio::task::JoinHandle<T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("task hung")
+        .expect("task panicked")
 }

@@ -84,7 +84,7 @@ async fn a_thousand_concurrent_calls_on_a_cold_cache_make_one_fetch() {
         .collect();
     let mut values = HashSet::new();
     for task in tasks {
-        values.insert(task.await.unwrap().unwrap().expose_secret().to_owned());
+        values.insert(joined(task).await.unwrap().expose_secret().to_owned());
     }
     assert_eq!(values.len(), 1, "everyone got the same token");
     assert_eq!(admin.onekyc_tokens_issued(), 1);
@@ -123,7 +123,7 @@ async fn inside_the_margin_a_thousand_callers_get_the_old_token_while_one_refres
         })
         .collect();
     for task in tasks {
-        assert!(task.await.unwrap().unwrap().same_value(&old));
+        assert!(joined(task).await.unwrap().same_value(&old));
     }
     // All returned while the refresh was still held by the latency fault.
     assert!(client.token_cache().is_fetching());
@@ -180,7 +180,7 @@ async fn a_failing_endpoint_inside_the_margin_then_after_expiry_then_recovered()
         })
         .collect();
     for task in tasks {
-        let error = task.await.unwrap().unwrap_err();
+        let error = joined(task).await.unwrap_err();
         assert!(
             matches!(error, Error::TokenRejected { status: 500, .. }),
             "{error:?}"
@@ -355,7 +355,7 @@ async fn decision_11_a_hundred_simultaneous_401s_on_one_token_cause_one_refetch(
         })
         .collect();
     for task in tasks {
-        task.await.unwrap().expect("each call recovered");
+        joined(task).await.expect("each call recovered");
     }
     assert_eq!(admin.onekyc_tokens_issued(), 2);
 }
@@ -443,4 +443,12 @@ async fn aborting_the_first_caller_mid_fetch_leaves_one_fetch_for_the_others() {
     }
     assert_eq!(admin.onekyc_tokens_issued(), 1);
     assert_eq!(admin.request_count(&path), 1);
+}
+
+/// Turns a hang (what a single-flight bug looks like) into a failure; not a speed assertion.
+async fn joined<T>(task: tokio::task::JoinHandle<T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("task hung")
+        .expect("task panicked")
 }
