@@ -133,7 +133,7 @@ step "Python: ctypes binding"
 OMNI_LIB=$lib python3 -m unittest discover -s bindings/python -p 'test_*.py'
 
 step "Go: cgo binding (go test -race)"
-(cd bindings/go && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=1 \
+(cd bindings/go && GOTOOLCHAIN=local GOPROXY=off CGO_ENABLED=1 \
   go test -race -count=1 ./...)
 
 step "Java: JNA binding"
