@@ -209,10 +209,16 @@ class Signer:
             raise OmniError(status)
         self._handle = handle
         self._lock = threading.Lock()
+        self._users = 0  # calls in flight: ctypes releases the GIL during them
+        self._free_after_use = None
 
     def close(self):
+        """Wipes and releases the key state; later calls raise (NULL_ARGUMENT). When other
+        threads are still signing, the release waits for the last of them."""
         with self._lock:
             handle, self._handle = self._handle, None
+            if handle and self._users:
+                self._free_after_use, handle = handle, None
         if handle:
             _lib.omni_signer_free(handle)
 
@@ -226,10 +232,21 @@ class Signer:
         if getattr(self, "_handle", None):
             self.close()
 
-    def _live(self):
-        if not self._handle:
-            raise OmniError(NULL_ARGUMENT)
-        return self._handle
+    def _acquire(self):
+        with self._lock:
+            if not self._handle:
+                raise OmniError(NULL_ARGUMENT)
+            self._users += 1
+            return self._handle
+
+    def _release(self):
+        with self._lock:
+            self._users -= 1
+            handle = self._free_after_use if self._users == 0 else None
+            if handle:
+                self._free_after_use = None
+        if handle:
+            _lib.omni_signer_free(handle)
 
     def sign(self, method, url, partner_client_id, timestamp_ms, body=b"", store_client_id=None,
              store_token=None, bare_hex=False):
@@ -246,9 +263,13 @@ class Signer:
             body = bytes(body or b"")
         out = _SignatureBuffer()
         out_len = _size_t()
-        status = _fast_signer_sign(self._live(), m, u, p, s, t, _i64(timestamp_ms), body,
-                                   _size_t(len(body)), _u32(_SIGN_BARE_HEX if bare_hex else 0),
-                                   out, _size_t(_SIGNATURE_BUFFER_SIZE), ctypes.byref(out_len))
+        handle = self._acquire()
+        try:
+            status = _fast_signer_sign(handle, m, u, p, s, t, _i64(timestamp_ms), body,
+                                       _size_t(len(body)), _u32(_SIGN_BARE_HEX if bare_hex else 0),
+                                       out, _size_t(_SIGNATURE_BUFFER_SIZE), ctypes.byref(out_len))
+        finally:
+            self._release()
         if status != OK:
             raise OmniError(status)
         return out.value.decode("ascii")
@@ -300,8 +321,12 @@ class Signer:
         packed = array.array("q", fields)
         size = n * _SIGNATURE_BUFFER_SIZE
         out = ctypes.create_string_buffer(size)
-        status = _packed_sign_many(self._live(), packed.buffer_info()[0], n,
-                                   _SIGN_BARE_HEX if bare_hex else 0, out, size, None)
+        handle = self._acquire()
+        try:
+            status = _packed_sign_many(handle, packed.buffer_info()[0], n,
+                                       _SIGN_BARE_HEX if bare_hex else 0, out, size, None)
+        finally:
+            self._release()
         del data_buf  # releases the export of blob
         if status != OK:
             raise OmniError(status)

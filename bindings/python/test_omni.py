@@ -160,6 +160,26 @@ class BadInputs(unittest.TestCase):
         self.assertEqual(bad, [])
         signer.close()
 
+    def test_close_while_other_threads_sign(self):
+        want = omni.sign("k", "GET", "/", "p", 1)
+        signer = omni.Signer("k")
+        seen = []
+
+        def run():
+            for _ in range(300):
+                try:
+                    seen.append(signer.sign("GET", "/", "p", 1))
+                except omni.OmniError as e:
+                    seen.append(e.status)
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for t in threads:
+            t.start()
+        signer.close()
+        for t in threads:
+            t.join()
+        self.assertEqual(set(seen) - {want, omni.NULL_ARGUMENT}, set())
+
     def test_json_stringify(self):
         self.assertEqual(omni.json_stringify('{ "b": 1.0, "a": [1e21, -0] }'),
                          '{"b":1,"a":[1e+21,0]}')

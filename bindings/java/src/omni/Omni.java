@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * libomni from Java through JNA (direct mapping): Omni Partner API request signing by the same
@@ -226,7 +227,10 @@ public final class Omni {
    * every thread is done signing with it.
    */
   public static final class Signer implements AutoCloseable {
-    private volatile Pointer handle;
+    // Signing holds the read lock for the native call, close() the write lock: closing while
+    // other threads sign waits for them instead of freeing the key state under them.
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private Pointer handle;
 
     public Signer(byte[] secret) {
       long[] out = new long[1];
@@ -234,9 +238,12 @@ public final class Omni {
       handle = new Pointer(out[0]);
     }
 
-    private Pointer live() {
+    /** The handle, with the read lock held; the caller unlocks. */
+    private Pointer acquire() {
+      lock.readLock().lock();
       Pointer h = handle;
       if (h == null) {
+        lock.readLock().unlock();
         throw new OmniException(NULL_ARGUMENT);
       }
       return h;
@@ -252,9 +259,17 @@ public final class Omni {
       byte[] b = body(r.body());
       byte[] out = new byte[SIGNATURE_BUFFER_SIZE];
       long[] len = new long[1];
-      check(omni_signer_sign(live(), cstr(r.method()), cstr(r.url()), cstr(r.partnerClientId()),
-          cstr(r.storeClientId()), cstr(r.storeToken()), r.timestampMs(), b, b.length,
-          bareHex ? SIGN_BARE_HEX : 0, out, out.length, len));
+      byte[] m = cstr(r.method()), u = cstr(r.url()), p = cstr(r.partnerClientId());
+      byte[] s = cstr(r.storeClientId()), t = cstr(r.storeToken());
+      Pointer h = acquire();
+      int st;
+      try {
+        st = omni_signer_sign(h, m, u, p, s, t, r.timestampMs(), b, b.length,
+            bareHex ? SIGN_BARE_HEX : 0, out, out.length, len);
+      } finally {
+        lock.readLock().unlock();
+      }
+      check(st);
       return new String(out, 0, (int) len[0], StandardCharsets.US_ASCII);
     }
 
@@ -314,7 +329,14 @@ public final class Omni {
       mem.write(0, block.array(), 0, size);
       Memory out = new Memory((long) n * SIGNATURE_BUFFER_SIZE);
       int[] statuses = new int[n];
-      check(omni_signer_sign_many(live(), mem, n, 0, out, out.size(), statuses));
+      Pointer h = acquire();
+      int st;
+      try {
+        st = omni_signer_sign_many(h, mem, n, 0, out, out.size(), statuses);
+      } finally {
+        lock.readLock().unlock();
+      }
+      check(st);
       byte[] text = out.getByteArray(0, n * SIGNATURE_BUFFER_SIZE);
       List<String> sigs = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
@@ -323,12 +345,17 @@ public final class Omni {
       return sigs;
     }
 
+    /** Wipes and releases the key state, after any signing in flight; later calls throw. */
     @Override
-    public synchronized void close() {
-      Pointer h = handle;
-      handle = null;
-      if (h != null) {
-        omni_signer_free(h);
+    public void close() {
+      lock.writeLock().lock();
+      try {
+        if (handle != null) {
+          omni_signer_free(handle);
+          handle = null;
+        }
+      } finally {
+        lock.writeLock().unlock();
       }
     }
   }
