@@ -1,7 +1,7 @@
 //! `OmniClient`, its builder, store-scoped handles and the signed request path.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -569,6 +569,7 @@ impl RequestBuilder {
             headers: &self.headers,
             timeout: self.timeout.unwrap_or(self.client.inner.timeout),
             retry_non_idempotent: self.retry_non_idempotent,
+            traced: !span.is_disabled(),
         };
         let mut outcome = Outcome::default();
         let result = exchange.run(&mut outcome).instrument(span.clone()).await;
@@ -599,6 +600,8 @@ struct Exchange<'a> {
     headers: &'a HeaderMap,
     timeout: Option<Duration>,
     retry_non_idempotent: bool,
+    /// Whether a subscriber records the request's span.
+    traced: bool,
 }
 
 /// What the span reports about a request: attempts made, the last status and requestId.
@@ -662,15 +665,19 @@ impl Exchange<'_> {
 
             let failure = match result {
                 Ok(answer) if answer.status.is_success() => {
-                    let request_id = request_id_of(&answer);
-                    outcome.status = Some(answer.status);
-                    outcome.request_id.clone_from(&request_id);
-                    return Ok(Response {
+                    let response = Response {
                         status: answer.status,
                         headers: answer.headers,
                         body: answer.body,
-                        request_id,
-                    });
+                        request_id: OnceLock::new(),
+                    };
+                    outcome.status = Some(answer.status);
+                    // Finding the requestId means parsing the body: only done here when the
+                    // span is recorded, otherwise when the caller asks.
+                    if self.traced {
+                        outcome.request_id = response.request_id().map(str::to_owned);
+                    }
+                    return Ok(response);
                 }
                 Ok(answer) => {
                     let error = api_error(&answer, &canonical);
@@ -758,9 +765,9 @@ struct Failure {
 }
 
 async fn exchange(http: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<Answer> {
-    let response = http.execute(request).await?;
+    let mut response = http.execute(request).await?;
     let status = response.status();
-    let headers = response.headers().clone();
+    let headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await?;
     Ok(Answer {
         status,
@@ -789,13 +796,12 @@ struct RequestIdOnly {
 
 /// The `requestId` of an answer: from the body (where the API puts it), else from an
 /// `x-request-id` header.
-fn request_id_of(answer: &Answer) -> Option<String> {
-    serde_json::from_slice::<RequestIdOnly>(&answer.body)
+fn request_id_of(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<RequestIdOnly>(body)
         .ok()
         .and_then(|r| r.request_id)
         .or_else(|| {
-            answer
-                .headers
+            headers
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
@@ -825,7 +831,7 @@ pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
-    request_id: Option<String>,
+    request_id: OnceLock<Option<String>>,
 }
 
 impl Response {
@@ -841,7 +847,9 @@ impl Response {
 
     /// `requestId` from the body (NOTES.md decision 9).
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.request_id
+            .get_or_init(|| request_id_of(&self.headers, &self.body))
+            .as_deref()
     }
 
     /// The body bytes.
@@ -859,7 +867,7 @@ impl Response {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
             status: self.status,
-            request_id: self.request_id.clone(),
+            request_id: self.request_id().map(str::to_owned),
             message: e.to_string(),
             excerpt: excerpt(&self.body),
         })

@@ -1,0 +1,293 @@
+//! OmniClient overhead: the same requests sent through OmniClient and through plain reqwest
+//! with the signature headers computed once in advance, against omni-sandbox on loopback.
+//!
+//! `cargo bench -p omni-client --bench overhead` prints a Markdown table. Runs alternate
+//! between the two ways (OmniClient first in odd rounds, plain reqwest first in even ones),
+//! each run sends a fixed number of requests from a fixed number of concurrent tasks, and the
+//! table gives the median and the spread (min-max) over the runs. Bounded: it stops after
+//! `ROUNDS` rounds. `OMNI_BENCH_ROUNDS` and `OMNI_BENCH_REQUESTS` override the defaults.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use omni_client::{Method, OmniClient, RetryPolicy, StoreClient};
+use omni_sandbox::{Sandbox, SandboxConfig, demo};
+use omni_sign::{SignatureFormat, SignedHeaders, Signer, Timestamp};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+const CATALOG_PATH: &str = "/partner/stores/catalog/02b65657-bfcd-47ba-9f91-ec67e7b5913e";
+const SYNC_PATH: &str = "/partner/stores/catalog/sync";
+const CONCURRENCY: usize = 8;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Workload {
+    /// Store-scoped GET, no body.
+    Get,
+    /// Store-scoped POST with a small typed JSON body (serialised per request by OmniClient,
+    /// bytes prepared once for plain reqwest).
+    Post,
+}
+
+impl Workload {
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Get => "store GET catalog",
+            Workload::Post => "store POST sync (JSON body)",
+        }
+    }
+}
+
+fn payload() -> serde_json::Value {
+    serde_json::json!({
+        "items": [
+            { "sku": "SKU-1", "name": "Sample", "price": 15000, "stock": 12 },
+            { "sku": "SKU-2", "name": "Another sample", "price": 27500.5, "stock": 0 }
+        ],
+        "replace": false
+    })
+}
+
+struct Run {
+    requests_per_s: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn summarise(mut latencies: Vec<Duration>, elapsed: Duration) -> Run {
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    Run {
+        requests_per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+async fn run_omni(store: &StoreClient, workload: Workload, requests: usize) -> Run {
+    let body = Arc::new(payload());
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let store = store.clone();
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(requests / CONCURRENCY);
+                for _ in 0..requests / CONCURRENCY {
+                    let t = Instant::now();
+                    let request = match workload {
+                        Workload::Get => store.get(CATALOG_PATH),
+                        Workload::Post => store.request(Method::POST, SYNC_PATH).json(&*body),
+                    };
+                    // Same work as the plain side: the answer is read, not parsed.
+                    let response = request.send().await.expect("OmniClient request");
+                    assert!(!response.bytes().is_empty());
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(requests);
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    summarise(all, started.elapsed())
+}
+
+/// Headers signed once for the whole run: valid as long as the run stays inside the +-300 s
+/// window, which a bounded run does.
+fn precomputed(sandbox: &Sandbox, workload: Workload, body: &[u8]) -> (String, HeaderMap) {
+    let url = format!(
+        "{}{}",
+        sandbox.omni_base_url(),
+        match workload {
+            Workload::Get => CATALOG_PATH,
+            Workload::Post => SYNC_PATH,
+        }
+    );
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let signed = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))
+        .unwrap()
+        .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)
+        .unwrap();
+    let method = match workload {
+        Workload::Get => "GET",
+        Workload::Post => "POST",
+    };
+    let signer = Signer::new(demo::PARTNER_SECRET.as_bytes()).unwrap();
+    let signature = signer.sign_request(method, &url, &signed, body).unwrap();
+    let mut headers = HeaderMap::new();
+    omni_sign::http::set_signed_headers(
+        &mut headers,
+        &signed,
+        &signature,
+        SignatureFormat::Prefixed,
+    )
+    .unwrap();
+    if workload == Workload::Post {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    (url, headers)
+}
+
+async fn run_plain(
+    http: &reqwest::Client,
+    sandbox: &Sandbox,
+    workload: Workload,
+    requests: usize,
+) -> Run {
+    let body = Bytes::from(
+        omni_sign::json::stringify(&payload(), omni_sign::json::Mode::Strict)
+            .unwrap()
+            .json,
+    );
+    let body = match workload {
+        Workload::Get => Bytes::new(),
+        Workload::Post => body,
+    };
+    let (url, headers) = precomputed(sandbox, workload, &body);
+    let url = Arc::new(url);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let http = http.clone();
+            let url = url.clone();
+            let headers = headers.clone();
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(requests / CONCURRENCY);
+                for _ in 0..requests / CONCURRENCY {
+                    let t = Instant::now();
+                    let request = match workload {
+                        Workload::Get => http.get(url.as_str()),
+                        Workload::Post => http.post(url.as_str()).body(body.clone()),
+                    };
+                    let response = request
+                        .headers(headers.clone())
+                        .send()
+                        .await
+                        .expect("reqwest request");
+                    assert!(response.status().is_success(), "{}", response.status());
+                    let bytes = response.bytes().await.expect("body");
+                    assert!(!bytes.is_empty());
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(requests);
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    summarise(all, started.elapsed())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn row(label: &str, runs: &[Run]) -> String {
+    let rps: Vec<f64> = runs.iter().map(|r| r.requests_per_s).collect();
+    let p50: Vec<f64> = runs.iter().map(|r| r.p50.as_secs_f64() * 1e3).collect();
+    let p99: Vec<f64> = runs.iter().map(|r| r.p99.as_secs_f64() * 1e3).collect();
+    let spread = |v: &[f64], digits: usize| {
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(0.0, f64::max);
+        format!("{min:.digits$}-{max:.digits$}")
+    };
+    format!(
+        "| {label} | {:.0} | {} | {:.2} | {:.2} | {} |",
+        median(rps.clone()),
+        spread(&rps, 0),
+        median(p50),
+        median(p99.clone()),
+        spread(&p99, 2),
+    )
+}
+
+fn main() {
+    let rounds = env_usize("OMNI_BENCH_ROUNDS", 7);
+    let requests = env_usize("OMNI_BENCH_REQUESTS", 4000) / CONCURRENCY * CONCURRENCY;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let sandbox = Sandbox::start(SandboxConfig::default())
+            .await
+            .expect("sandbox");
+        // The same reqwest client settings on both sides: OmniClient is given this client.
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("reqwest client");
+        let client = OmniClient::builder()
+            .base_url(&sandbox.omni_base_url())
+            .client_id(demo::PARTNER_CLIENT_ID)
+            .secret_key(demo::PARTNER_SECRET)
+            .retry_policy(RetryPolicy::none())
+            .http_client(http.clone())
+            .build()
+            .expect("client");
+        let store = client
+            .store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)
+            .expect("store");
+
+        println!(
+            "{rounds} runs per way, {requests} requests per run, {CONCURRENCY} concurrent tasks, \
+             sandbox in the same process on 127.0.0.1"
+        );
+        for workload in [Workload::Get, Workload::Post] {
+            // Warm-up: connections, allocator, caches.
+            run_omni(&store, workload, requests / 4).await;
+            run_plain(&http, &sandbox, workload, requests / 4).await;
+            let mut omni = Vec::new();
+            let mut plain = Vec::new();
+            for round in 0..rounds {
+                if round % 2 == 0 {
+                    omni.push(run_omni(&store, workload, requests).await);
+                    plain.push(run_plain(&http, &sandbox, workload, requests).await);
+                } else {
+                    plain.push(run_plain(&http, &sandbox, workload, requests).await);
+                    omni.push(run_omni(&store, workload, requests).await);
+                }
+            }
+            let omni_rps = median(omni.iter().map(|r| r.requests_per_s).collect());
+            let plain_rps = median(plain.iter().map(|r| r.requests_per_s).collect());
+            println!();
+            println!("### {}", workload.name());
+            println!();
+            println!(
+                "| way | requests/s (median) | requests/s (min-max) | p50 ms (median) | p99 ms (median) | p99 ms (min-max) |"
+            );
+            println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+            println!("{}", row("OmniClient", &omni));
+            println!("{}", row("plain reqwest, headers precomputed", &plain));
+            println!();
+            println!(
+                "OmniClient throughput vs plain reqwest (medians): {:+.1}%",
+                (omni_rps / plain_rps - 1.0) * 100.0
+            );
+        }
+        sandbox.shutdown().await;
+    });
+}
