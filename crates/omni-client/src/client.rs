@@ -565,6 +565,7 @@ impl RequestBuilder {
             store: self.store.as_deref(),
             method: &self.method,
             url: &url,
+            path,
             body: &self.body,
             headers: &self.headers,
             timeout: self.timeout.unwrap_or(self.client.inner.timeout),
@@ -596,6 +597,8 @@ struct Exchange<'a> {
     store: Option<&'a StoreCredentials>,
     method: &'a Method,
     url: &'a Url,
+    /// The signed PATH, derived from `url` as sent.
+    path: omni_sign::CanonicalPath<'a>,
     body: &'a Bytes,
     headers: &'a HeaderMap,
     timeout: Option<Duration>,
@@ -623,7 +626,7 @@ impl Exchange<'_> {
     async fn run(self, outcome: &mut Outcome) -> Result<Response, Error> {
         let inner = self.client;
         let sign_method = omni_sign::Method::new(self.method.as_str())?;
-        let path = omni_sign::canonical_path(self.url.as_str())?;
+        let path = self.path;
         // Hashed once: every attempt sends these same bytes.
         let body_hash = BodyHash::of(self.body);
         let idempotent = self.retry_non_idempotent
