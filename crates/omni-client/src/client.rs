@@ -227,11 +227,15 @@ impl OmniClientBuilder {
         let mut builder = OmniClientBuilder::new();
         match lookup("OMNI_CLIENT_ID") {
             Some(id) => builder = builder.client_id(id),
-            None => builder.fail(Error::Config("OMNI_CLIENT_ID is not set".into())),
+            None => builder.fail(Error::Config(
+                "OMNI_CLIENT_ID is not set (or not UTF-8)".into(),
+            )),
         }
         match lookup("OMNI_SECRET_KEY") {
             Some(secret) => builder = builder.secret_key(secret),
-            None => builder.fail(Error::Config("OMNI_SECRET_KEY is not set".into())),
+            None => builder.fail(Error::Config(
+                "OMNI_SECRET_KEY is not set (or not UTF-8)".into(),
+            )),
         }
         if let Some(base) = lookup("OMNI_BASE_URL") {
             builder = builder.base_url(&base);
@@ -650,7 +654,10 @@ impl Exchange<'_> {
             let canonical = CanonicalRequest::from_parts(sign_method, path, headers, body_hash);
             let signature = inner.signer.sign(&canonical);
             let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
-            *request.headers_mut() = self.headers.clone();
+            // Room for the extra headers and the five Omni ones: no regrowth while signing.
+            let mut headers_out = HeaderMap::with_capacity(self.headers.len() + 5);
+            headers_out.extend(self.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
+            *request.headers_mut() = headers_out;
             omni_sign::http::set_signed_headers(
                 request.headers_mut(),
                 &headers,
