@@ -12,19 +12,29 @@ use crate::Error;
 pub(crate) const MAX_SAFE: u128 = 1 << 53;
 
 /// Appends the decimal digits of `v`.
-pub(crate) fn push_decimal(out: &mut String, mut v: u128) {
+pub(crate) fn push_decimal(out: &mut String, v: u128) {
     let mut digits = [0u8; 39];
     let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
+    // 128-bit division is a library call: use 64 bits whenever the value fits.
+    if let Ok(mut v) = u64::try_from(v) {
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut v = v;
+        while v > 0 {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
         }
     }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
+    if let Ok(text) = core::str::from_utf8(&digits[i..]) {
+        out.push_str(text);
     }
 }
 

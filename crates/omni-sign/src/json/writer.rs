@@ -25,6 +25,19 @@ static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+/// Whether any of the eight bytes is below 0x20, `"` or `\\` (it may say yes when none is,
+/// never no when one is: the caller then looks at each byte).
+fn word_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let q = x ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q & HIGH;
+    let b = x ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b & HIGH;
+    below_space | quote | backslash != 0
+}
+
 /// Where a quoted key sits in the output, and a one-byte digest to find duplicates quickly.
 #[derive(Clone, Copy)]
 struct KeySpan {
@@ -210,13 +223,25 @@ impl Writer {
     pub(crate) fn write_str_body(&mut self, s: &str) {
         let bytes = s.as_bytes();
         let mut run = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if NEEDS_ESCAPE[b as usize] {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Eight bytes at a time while none needs an escape, as most text does not.
+            if let Some(word) = bytes
+                .get(i..i + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                && !word_needs_escape(u64::from_le_bytes(word))
+            {
+                i += 8;
+                continue;
+            }
+            let b = bytes[i];
+            if NEEDS_ESCAPE[usize::from(b)] {
                 // `i` is an ASCII byte, so both slice ends are char boundaries.
                 self.out.push_str(&s[run..i]);
                 self.write_escape(b);
                 run = i + 1;
             }
+            i += 1;
         }
         self.out.push_str(&s[run..]);
     }
@@ -264,7 +289,14 @@ impl Writer {
 
     /// A double as `Number.prototype.toString` writes it; NaN and infinities as `null`.
     pub(crate) fn write_f64(&mut self, v: f64, offset: Option<usize>) -> Result<(), Error> {
-        if v.is_finite() {
+        if v.fract() == 0.0 && v.abs() <= number::MAX_SAFE as f64 {
+            // An integral double within 2^53: ECMAScript writes its digits (and -0 as 0).
+            if v < 0.0 {
+                self.out.push('-');
+            }
+            number::push_decimal(&mut self.out, v.abs() as u128);
+            Ok(())
+        } else if v.is_finite() {
             let mut buffer = ryu_js::Buffer::new();
             self.out.push_str(buffer.format_finite(v));
             Ok(())
@@ -476,5 +508,30 @@ fn reorder(out: &mut String, body_start: usize, spans: &[KeySpan]) {
         out.push_str(&body[key.clone()]);
         out.push(':');
         out.push_str(&body[value.clone()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_test_never_misses_a_byte_to_escape() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                if NEEDS_ESCAPE[usize::from(b)] {
+                    assert!(
+                        word_needs_escape(u64::from_le_bytes(word)),
+                        "{b:#x} at {at}"
+                    );
+                }
+            }
+        }
+        assert!(!word_needs_escape(u64::from_le_bytes(*b"plain te")));
+        assert!(!word_needs_escape(u64::from_le_bytes(
+            *"é中/~x".as_bytes().first_chunk().unwrap()
+        )));
     }
 }
