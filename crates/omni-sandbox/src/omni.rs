@@ -274,26 +274,35 @@ fn require_store(auth: &Authorized) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::validation("storeId is required"))
 }
 
+/// A store route's answer: `data` plus the store and what the guard verified. The shape is
+/// the sandbox's own; the real routes' bodies are not documented.
+fn store_ok(
+    auth: &Authorized,
+    method: &Method,
+    mut data: Value,
+    id: RequestId,
+) -> Result<Response, ApiError> {
+    data["storeClientId"] = Value::from(require_store(auth)?);
+    data["verified"] = auth.echo(method);
+    Ok(omni_ok(
+        StatusCode::OK,
+        json!({ "success": true, "data": data }),
+        id,
+    ))
+}
+
 fn store_catalog(
     auth: &Authorized,
     method: &Method,
     catalog: &str,
     id: RequestId,
 ) -> Result<Response, ApiError> {
-    let store = require_store(auth)?;
-    Ok(omni_ok(
-        StatusCode::OK,
-        json!({
-            "success": true,
-            "data": {
-                "storeClientId": store,
-                "catalogId": catalog,
-                "items": [],
-                "verified": auth.echo(method),
-            }
-        }),
+    store_ok(
+        auth,
+        method,
+        json!({ "catalogId": catalog, "items": [] }),
         id,
-    ))
+    )
 }
 
 fn store_sync(
@@ -302,23 +311,16 @@ fn store_sync(
     body: &[u8],
     id: RequestId,
 ) -> Result<Response, ApiError> {
-    let store = require_store(auth)?;
+    require_store(auth)?;
     if !body.is_empty() && serde_json::from_slice::<Value>(body).is_err() {
         return Err(ApiError::validation("Body is not valid JSON"));
     }
-    Ok(omni_ok(
-        StatusCode::OK,
-        json!({
-            "success": true,
-            "data": {
-                "storeClientId": store,
-                "accepted": true,
-                "bodyBytes": body.len(),
-                "verified": auth.echo(method),
-            }
-        }),
+    store_ok(
+        auth,
+        method,
+        json!({ "accepted": true, "bodyBytes": body.len() }),
         id,
-    ))
+    )
 }
 
 /// `redirectUri` must be an absolute http(s) URL with a host.
