@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -25,7 +26,7 @@ fn ok() -> Response {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PartnerIn {
     client_id: String,
-    secret: String,
+    secret: SecretString,
 }
 
 #[derive(Deserialize)]
@@ -33,14 +34,14 @@ struct PartnerIn {
 struct StoreIn {
     partner_client_id: String,
     store_client_id: String,
-    store_token: String,
+    store_token: SecretString,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OneKycIn {
     client_id: String,
-    pass_key: String,
+    pass_key: SecretString,
 }
 
 #[derive(Deserialize)]
@@ -88,17 +89,21 @@ struct CountQuery {
 }
 
 async fn partners(AxumState(s): Shared, Json(p): Json<PartnerIn>) -> Response {
-    s.register_partner(&p.client_id, &p.secret);
+    s.register_partner(&p.client_id, p.secret.expose_secret());
     ok()
 }
 
 async fn stores(AxumState(s): Shared, Json(p): Json<StoreIn>) -> Response {
-    s.register_store(&p.partner_client_id, &p.store_client_id, &p.store_token);
+    s.register_store(
+        &p.partner_client_id,
+        &p.store_client_id,
+        p.store_token.expose_secret(),
+    );
     ok()
 }
 
 async fn onekyc(AxumState(s): Shared, Json(p): Json<OneKycIn>) -> Response {
-    s.register_onekyc(&p.client_id, &p.pass_key);
+    s.register_onekyc(&p.client_id, p.pass_key.expose_secret());
     ok()
 }
 

@@ -13,6 +13,7 @@ use axum::routing::{any, get};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -40,9 +41,10 @@ const SUBMISSIONS_PATH: &str = "/esign-partner/v1/submissions/urls";
 /// [`SandboxConfig::default`] registers the [`demo`](crate::demo) partner, store and OneKYC
 /// credentials; [`SandboxConfig::empty`] registers nothing.
 pub struct SandboxConfig {
-    partners: Vec<(String, String)>,
-    stores: Vec<(String, String, String)>,
-    onekyc: Vec<(String, String)>,
+    // Secrets held until the sandbox starts are zeroed on drop, like everywhere else.
+    partners: Vec<(String, SecretString)>,
+    stores: Vec<(String, String, SecretString)>,
+    onekyc: Vec<(String, SecretString)>,
     onekyc_token_lifetime: Duration,
     debug: bool,
     restringify: bool,
@@ -94,7 +96,7 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_partner(mut self, client_id: &str, secret: &str) -> Self {
         self.partners
-            .push((client_id.to_owned(), secret.to_owned()));
+            .push((client_id.to_owned(), SecretString::from(secret)));
         self
     }
 
@@ -109,7 +111,7 @@ impl SandboxConfig {
         self.stores.push((
             partner_client_id.to_owned(),
             store_client_id.to_owned(),
-            token.to_owned(),
+            SecretString::from(token),
         ));
         self
     }
@@ -118,7 +120,7 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_onekyc(mut self, client_id: &str, pass_key: &str) -> Self {
         self.onekyc
-            .push((client_id.to_owned(), pass_key.to_owned()));
+            .push((client_id.to_owned(), SecretString::from(pass_key)));
         self
     }
 
@@ -145,13 +147,13 @@ impl SandboxConfig {
 
     fn apply(self, admin: &Admin) {
         for (id, secret) in &self.partners {
-            admin.register_partner(id, secret);
+            admin.register_partner(id, secret.expose_secret());
         }
         for (partner, store, token) in &self.stores {
-            admin.register_store(partner, store, token);
+            admin.register_store(partner, store, token.expose_secret());
         }
         for (id, key) in &self.onekyc {
-            admin.register_onekyc(id, key);
+            admin.register_onekyc(id, key.expose_secret());
         }
         admin.set_onekyc_token_lifetime(self.onekyc_token_lifetime);
         admin.set_debug(self.debug);
