@@ -419,3 +419,58 @@ async fn unknown_routes_are_guarded_then_404() {
     assert_eq!((answer.status, answer.code().as_str()), (404, "ROUTE_001"));
     answer.request_id();
 }
+
+#[tokio::test]
+async fn duplicate_and_non_ascii_signed_headers_are_malformed() {
+    let sb = sandbox().await;
+    let now = sb.admin().now_ms();
+    let call = Call::new("POST", ONBOARD, REDIRECT, now);
+    let mut headers = call.headers();
+    headers.push(("x-timestamp".to_owned(), now.to_string()));
+    let answer = send(&sb, "POST", ONBOARD, &headers, REDIRECT).await;
+    assert_eq!((answer.status, answer.code().as_str()), (401, "AUTH_006"));
+    assert_eq!(answer.json()["error"]["details"]["header"], "x-timestamp");
+
+    // A store token with a byte beyond ASCII (obs-text): refused before any lookup.
+    let url = format!("{}{CATALOG}", sb.base_url());
+    let mut request = common::client().get(url);
+    for (name, value) in Call::new("GET", CATALOG, b"", now).demo_store().headers() {
+        if name != "x-store-token" {
+            request = request.header(name, value);
+        }
+    }
+    let token = reqwest::header::HeaderValue::from_bytes(b"stkn_\xe9").unwrap();
+    let response = request.header("x-store-token", token).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "AUTH_006");
+    assert_eq!(body["error"]["details"]["header"], "x-store-token");
+}
+
+#[tokio::test]
+async fn a_partner_registered_with_an_empty_secret_never_verifies() {
+    let sb = sandbox().await;
+    sb.admin().register_partner("ptnr_empty", "");
+    let mut call = Call::new("POST", ONBOARD, REDIRECT, sb.admin().now_ms());
+    call.partner = "ptnr_empty";
+    call.secret = "anything";
+    let answer = call.send(&sb).await;
+    assert_eq!((answer.status, answer.code().as_str()), (401, "AUTH_002"));
+}
+
+#[tokio::test]
+async fn secret_rotation_replaces_the_key() {
+    let sb = sandbox().await;
+    let admin = sb.admin();
+    admin.register_partner(demo::PARTNER_CLIENT_ID, "rotated-secret");
+    let now = admin.now_ms();
+    let answer = Call::new("POST", ONBOARD, REDIRECT, now).send(&sb).await;
+    assert_eq!(answer.code(), "AUTH_002");
+    let mut call = Call::new("POST", ONBOARD, REDIRECT, now);
+    call.secret = "rotated-secret";
+    assert_eq!(call.send(&sb).await.status, 201);
+    // The store delegation survives the new secret.
+    let mut call = Call::new("GET", CATALOG, b"", now).demo_store();
+    call.secret = "rotated-secret";
+    assert_eq!(call.send(&sb).await.status, 200);
+}
