@@ -134,23 +134,28 @@ impl<'a> CanonicalRequest<'a> {
     /// Streams the base string into `sink`: METHOD, PATH, the header lines, BODYHASH, joined
     /// by single `\n` and with no trailing newline.
     pub(crate) fn write_into<S: Sink>(&self, sink: &mut S, redact: bool) {
+        // The header lines in canonical (sorted) order, each name with the newline before it
+        // and the colon after it as one piece: fewer, larger pieces are cheaper to hash.
+        // `line_prefixes_match_the_header_names` ties these to the constants.
         sink.put(self.method.as_str().as_bytes());
         sink.put(b"\n");
         sink.put(self.path.as_str().as_bytes());
-        self.headers.for_each(|name, value| {
-            sink.put(b"\n");
-            sink.put(name.as_bytes());
-            sink.put(b":");
-            if name == crate::headers::STORE_TOKEN {
-                if redact {
-                    sink.put(crate::REDACTED.as_bytes());
-                } else {
-                    sink.put_secret(value.as_bytes());
-                }
+        sink.put(b"\nx-partner-client-id:");
+        sink.put(self.headers.partner_client_id().as_bytes());
+        if let (Some(id), Some(token)) =
+            (self.headers.store_client_id(), self.headers.store_token())
+        {
+            sink.put(b"\nx-store-client-id:");
+            sink.put(id.as_bytes());
+            sink.put(b"\nx-store-token:");
+            if redact {
+                sink.put(crate::REDACTED.as_bytes());
             } else {
-                sink.put(value.as_bytes());
+                sink.put_secret(token.as_bytes());
             }
-        });
+        }
+        sink.put(b"\nx-timestamp:");
+        sink.put(self.headers.timestamp().digit_bytes(&mut [0; 20]));
         sink.put(b"\n");
         sink.put(&self.body_hash.to_hex());
     }
@@ -248,6 +253,18 @@ e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         let mut s = std::string::String::new();
         req.write_base_string(&mut s).unwrap();
         assert_eq!(s, GUIDE_GET);
+    }
+
+    #[test]
+    fn line_prefixes_match_the_header_names() {
+        let headers =
+            SignedHeaders::from_parts("p", Some("s"), Some("t"), Timestamp::from_millis(7))
+                .unwrap();
+        let req = CanonicalRequest::new("GET", "/", headers, BodyHash::EMPTY).unwrap();
+        let mut want = std::string::String::from("GET\n/");
+        headers.for_each(|name, value| want.push_str(&std::format!("\n{name}:{value}")));
+        want.push_str(&std::format!("\n{}", BodyHash::EMPTY));
+        assert_eq!(req.to_base_string(), want);
     }
 
     #[test]

@@ -47,6 +47,12 @@ impl Timestamp {
 
     /// The decimal digits, written on the stack.
     pub(crate) fn digits(self, buf: &mut [u8; 20]) -> &str {
+        // Only ASCII digits are written.
+        core::str::from_utf8(self.digit_bytes(buf)).unwrap_or("0")
+    }
+
+    /// The decimal digits as ASCII bytes, written on the stack.
+    pub(crate) fn digit_bytes(self, buf: &mut [u8; 20]) -> &[u8] {
         let mut n = self.0;
         let mut i = buf.len();
         loop {
@@ -57,8 +63,7 @@ impl Timestamp {
                 break;
             }
         }
-        // Only ASCII digits were written.
-        core::str::from_utf8(&buf[i..]).unwrap_or("0")
+        &buf[i..]
     }
 }
 
