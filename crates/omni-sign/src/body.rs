@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use sha2::block_api::compress256;
 use sha2::{Digest, Sha256};
 
 use crate::Error;
@@ -24,7 +25,24 @@ impl BodyHash {
         if body.is_empty() {
             return BodyHash::EMPTY;
         }
-        BodyHash(Sha256::digest(body).into())
+        // Straight over the compression function: whole blocks from the body in one call,
+        // the tail and padding from the stack. For small bodies the generic `Digest` path
+        // (buffering, wrapper state, output copies) costs as much as a block or two.
+        let mut state = SHA256_IV;
+        let (blocks, tail) = body.as_chunks::<64>();
+        compress256(&mut state, blocks);
+        let mut last = [[0u8; 64]; 2];
+        let flat = last.as_flattened_mut();
+        flat[..tail.len()].copy_from_slice(tail);
+        flat[tail.len()] = 0x80;
+        let end = if tail.len() < 56 { 64 } else { 128 };
+        flat[end - 8..end].copy_from_slice(&((body.len() as u64) * 8).to_be_bytes());
+        compress256(&mut state, &last[..end / 64]);
+        let mut out = [0u8; 32];
+        for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        BodyHash(out)
     }
 
     /// Wraps a digest computed elsewhere.
@@ -46,10 +64,7 @@ impl BodyHash {
 
     /// The 64 lowercase hex digits, as ASCII bytes on the stack.
     pub fn to_hex(&self) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        // The buffer is exactly twice the digest length, so encoding cannot fail.
-        let _ = hex::encode_to_slice(self.0, &mut out);
-        out
+        lower_hex(&self.0)
     }
 }
 
@@ -64,6 +79,41 @@ impl fmt::Debug for BodyHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "BodyHash({self})")
     }
+}
+
+/// SHA-256's initial state (FIPS 180-4, 5.3.3).
+pub(crate) const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// Writes 32 bytes as 64 lowercase hex digits, one table lookup per byte. It runs twice per
+/// signature (body hash line, header value), where the general-purpose encoder costs twice
+/// as much.
+pub(crate) fn lower_hex(bytes: &[u8; 32]) -> [u8; 64] {
+    const PAIRS: [[u8; 2]; 256] = {
+        let digits = b"0123456789abcdef";
+        let mut table = [[0u8; 2]; 256];
+        let mut i = 0;
+        while i < 256 {
+            table[i] = [digits[i >> 4], digits[i & 0x0f]];
+            i += 1;
+        }
+        table
+    };
+    let mut out = [[0u8; 2]; 32];
+    for (pair, &byte) in out.iter_mut().zip(bytes) {
+        *pair = PAIRS[usize::from(byte)];
+    }
+    let mut flat = [0u8; 64];
+    flat.copy_from_slice(out.as_flattened());
+    flat
 }
 
 /// A streaming body hash, for large bodies fed in chunks.
@@ -123,6 +173,23 @@ mod tests {
             h.update(&body[..split]);
             h.update(&body[split..]);
             assert_eq!(h.finalize(), BodyHash::of(&body));
+        }
+    }
+
+    #[test]
+    fn one_shot_matches_sha2_at_every_padding_boundary() {
+        let body: std::vec::Vec<u8> = (0..400u32).map(|i| (i * 13 + 5) as u8).collect();
+        for len in 0..=body.len() {
+            let want: [u8; 32] = Sha256::digest(&body[..len]).into();
+            assert_eq!(BodyHash::of(&body[..len]).0, want, "{len}");
+        }
+    }
+
+    #[test]
+    fn lower_hex_matches_the_hex_crate() {
+        for seed in 0..=255u8 {
+            let bytes: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ seed);
+            assert_eq!(&lower_hex(&bytes)[..], hex::encode(bytes).as_bytes());
         }
     }
 

@@ -58,8 +58,7 @@ impl Signature {
             }
             SignatureFormat::BareHex => 0,
         };
-        // 32 bytes always fill exactly 64 hex digits.
-        let _ = hex::encode_to_slice(self.0, &mut buf[start..start + 64]);
+        buf[start..start + 64].copy_from_slice(&crate::body::lower_hex(&self.0));
         SignatureText {
             buf,
             len: (start + 64) as u8,

@@ -13,6 +13,7 @@ use sha2::block_api::compress256;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::body::SHA256_IV as IV;
 use crate::canonical::Sink;
 use crate::{BodyHash, CanonicalRequest, Error, Signature, SignedHeaders};
 
@@ -23,18 +24,6 @@ const BLOCK: usize = 64;
 /// typical base string (about 250 bytes) fits, so it is compressed in a single call.
 const STAGE_BLOCKS: usize = 8;
 const STAGE_LEN: usize = STAGE_BLOCKS * BLOCK;
-
-/// SHA-256's initial state (FIPS 180-4, 5.3.3).
-const IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
 
 /// The inner hash of an HMAC, fed the base string piece by piece.
 ///
