@@ -49,3 +49,8 @@ pub mod header {
 
 /// What secrets are replaced with wherever a value is shown.
 pub const REDACTED: &str = "REDACTED";
+
+/// The root README's Rust example, run as a doc test so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct RootReadmeDoctests;
