@@ -52,15 +52,48 @@ fn payload() -> serde_json::Value {
 
 struct Run {
     requests_per_s: f64,
+    /// CPU time of the whole process (client and sandbox) per request, in microseconds.
+    cpu_us: f64,
     p50: Duration,
     p99: Duration,
 }
 
-fn summarise(mut latencies: Vec<Duration>, elapsed: Duration) -> Run {
+/// CPU time consumed so far by every thread of this process, in nanoseconds, from Linux's
+/// `/proc/self/task/*/schedstat`. Unlike requests/s it is barely moved by other processes
+/// competing for the two cores, so it shows the client's cost even on a busy machine.
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|task| {
+            let text = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+            text.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+/// Marks the start of a run.
+struct Start {
+    wall: Instant,
+    cpu_ns: u64,
+}
+
+fn start() -> Start {
+    Start {
+        wall: Instant::now(),
+        cpu_ns: process_cpu_ns(),
+    }
+}
+
+fn summarise(mut latencies: Vec<Duration>, start: Start) -> Run {
+    let elapsed = start.wall.elapsed();
+    let cpu_ns = process_cpu_ns().saturating_sub(start.cpu_ns);
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
     Run {
         requests_per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
+        cpu_us: cpu_ns as f64 / 1e3 / latencies.len() as f64,
         p50: at(0.50),
         p99: at(0.99),
     }
@@ -68,7 +101,7 @@ fn summarise(mut latencies: Vec<Duration>, elapsed: Duration) -> Run {
 
 async fn run_omni(store: &StoreClient, workload: Workload, requests: usize) -> Run {
     let body = Arc::new(payload());
-    let started = Instant::now();
+    let started = start();
     let tasks: Vec<_> = (0..CONCURRENCY)
         .map(|_| {
             let store = store.clone();
@@ -94,7 +127,7 @@ async fn run_omni(store: &StoreClient, workload: Workload, requests: usize) -> R
     for task in tasks {
         all.extend(task.await.expect("task"));
     }
-    summarise(all, started.elapsed())
+    summarise(all, started)
 }
 
 /// Headers signed once for the whole run: valid as long as the run stays inside the +-300 s
@@ -177,7 +210,7 @@ async fn run_plain(
     }
     let (url, headers) = precomputed(sandbox, workload, &signed_body);
     let url = Arc::new(url);
-    let started = Instant::now();
+    let started = start();
     let tasks: Vec<_> = (0..CONCURRENCY)
         .map(|_| {
             let http = http.clone();
@@ -224,7 +257,7 @@ async fn run_plain(
     for task in tasks {
         all.extend(task.await.expect("task"));
     }
-    summarise(all, started.elapsed())
+    summarise(all, started)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -246,6 +279,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 fn row(label: &str, runs: &[Run]) -> String {
     let rps: Vec<f64> = runs.iter().map(|r| r.requests_per_s).collect();
+    let cpu: Vec<f64> = runs.iter().map(|r| r.cpu_us).collect();
     let p50: Vec<f64> = runs.iter().map(|r| r.p50.as_secs_f64() * 1e3).collect();
     let p99: Vec<f64> = runs.iter().map(|r| r.p99.as_secs_f64() * 1e3).collect();
     let spread = |v: &[f64], digits: usize| {
@@ -254,7 +288,9 @@ fn row(label: &str, runs: &[Run]) -> String {
         format!("{min:.digits$}-{max:.digits$}")
     };
     format!(
-        "| {label} | {:.0} | {} | {:.2} | {:.2} | {} |",
+        "| {label} | {:.1} | {} | {:.0} | {} | {:.2} | {:.2} | {} |",
+        median(cpu.clone()),
+        spread(&cpu, 1),
         median(rps.clone()),
         spread(&rps, 0),
         median(p50),
@@ -321,17 +357,23 @@ fn main() {
             println!("### {}", workload.name());
             println!();
             println!(
-                "| way | requests/s (median) | requests/s (min-max) | p50 ms (median) | p99 ms (median) | p99 ms (min-max) |"
+                "| way | CPU µs/request (median) | CPU µs/request (min-max) | requests/s (median) | requests/s (min-max) | p50 ms (median) | p99 ms (median) | p99 ms (min-max) |"
             );
-            println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+            println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             println!("{}", row("OmniClient", &omni));
             println!("{}", row("plain reqwest, signed per request", &signing));
             println!("{}", row("plain reqwest, headers precomputed", &plain));
             println!();
+            let cpu = |runs: &[Run]| median(runs.iter().map(|r| r.cpu_us).collect());
             println!(
-                "vs precomputed (medians): OmniClient {:+.1}%, signing per request {:+.1}%",
+                "vs precomputed (medians): requests/s OmniClient {:+.1}%, signing per request {:+.1}%; \
+                 CPU per request OmniClient {:+.2} µs ({:+.1}%), signing per request {:+.2} µs ({:+.1}%)",
                 (rps(&omni) / rps(&plain) - 1.0) * 100.0,
                 (rps(&signing) / rps(&plain) - 1.0) * 100.0,
+                cpu(&omni) - cpu(&plain),
+                (cpu(&omni) / cpu(&plain) - 1.0) * 100.0,
+                cpu(&signing) - cpu(&plain),
+                (cpu(&signing) / cpu(&plain) - 1.0) * 100.0,
             );
         }
         sandbox.shutdown().await;
