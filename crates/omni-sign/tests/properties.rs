@@ -48,6 +48,20 @@ fn timestamp() -> impl Strategy<Value = u64> {
     1_000_000_000_000u64..=4_000_000_000_000
 }
 
+/// Signed headers from a partner id, an optional (store id, store token) pair and a timestamp.
+fn headers_of<'a>(
+    partner: &'a str,
+    store: Option<&'a (String, String)>,
+    ts: u64,
+) -> Result<SignedHeaders<'a>, Error> {
+    SignedHeaders::from_parts(
+        partner,
+        store.map(|(id, _)| id.as_str()),
+        store.map(|(_, token)| token.as_str()),
+        Timestamp::from_millis(ts),
+    )
+}
+
 #[derive(Clone, Debug)]
 struct Input {
     secret: String,
@@ -82,13 +96,8 @@ fn input() -> impl Strategy<Value = Input> {
 
 impl Input {
     fn headers(&self) -> SignedHeaders<'_> {
-        SignedHeaders::from_parts(
-            &self.partner,
-            self.store.as_ref().map(|(id, _)| id.as_str()),
-            self.store.as_ref().map(|(_, token)| token.as_str()),
-            Timestamp::from_millis(self.ts),
-        )
-        .expect("generated headers are valid")
+        headers_of(&self.partner, self.store.as_ref(), self.ts)
+            .expect("generated headers are valid")
     }
 
     fn sign_url(&self, url: &str) -> Signature {
@@ -348,13 +357,7 @@ proptest! {
         };
         let at = at.index(slot.len() + 1);
         slot.insert_str(at, newline);
-        let store = bad.store.as_ref();
-        let built = SignedHeaders::from_parts(
-            &bad.partner,
-            store.map(|(id, _)| id.as_str()),
-            store.map(|(_, token)| token.as_str()),
-            Timestamp::from_millis(bad.ts),
-        );
+        let built = headers_of(&bad.partner, bad.store.as_ref(), bad.ts);
         prop_assert_eq!(built, Err(Error::InvalidHeaderValue(name)));
         // The server refuses it too, before any HMAC is computed.
         let mut received = canonical_received(&input);
@@ -421,14 +424,7 @@ fn small_input() -> impl Strategy<Value = SmallInput> {
 
 impl SmallInput {
     fn request(&self) -> CanonicalRequest<'_> {
-        let store = self.store.as_ref();
-        let headers = SignedHeaders::from_parts(
-            &self.partner,
-            store.map(|(id, _)| id.as_str()),
-            store.map(|(_, token)| token.as_str()),
-            Timestamp::from_millis(self.ts),
-        )
-        .unwrap();
+        let headers = headers_of(&self.partner, self.store.as_ref(), self.ts).unwrap();
         CanonicalRequest::new(self.method, &self.path, headers, self.body).unwrap()
     }
 }
