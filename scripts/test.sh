@@ -32,6 +32,9 @@ need node nodejs
 need python3 python3
 
 # --- Rust -------------------------------------------------------------------------------
+step "test vectors are exactly what tests/vectors/generate.py writes"
+python3 tests/vectors/generate.py --check
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -48,5 +51,8 @@ cargo test --workspace --all-features
 
 step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP/Python bindings"
 bash scripts/check-ffi.sh
+
+step "the README's first command: cargo run --release -p omni-cli -- demo"
+cargo run --release -p omni-cli -- demo
 
 step "all checks passed"
