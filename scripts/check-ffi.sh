@@ -16,36 +16,8 @@ target=${CARGO_TARGET_DIR:-$root/target}
 case $target in /*) ;; *) target=$root/$target ;; esac
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n==> %s\n' "$*"; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-# --- toolchains -------------------------------------------------------------------------
-apt_updated=0
-install_pkgs() { # install_pkgs WHAT PACKAGE...
-  local what=$1; shift
-  step "installing $* (for $what)"
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    die "$what is missing and cannot be installed here (not root or no apt-get): install the Debian package(s) $* and rerun"
-  fi
-  if [ "$apt_updated" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
-    apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || die "could not install $* (for $what)"
-}
-need_cmd() { # need_cmd COMMAND PACKAGE...
-  local cmd=$1; shift
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  install_pkgs "$cmd" "$@"
-  command -v "$cmd" >/dev/null 2>&1 || die "$cmd still missing after installing $*"
-}
-need_file() { # need_file PATH PACKAGE...
-  local file=$1; shift
-  [ -e "$file" ] && return 0
-  install_pkgs "$file" "$@"
-  [ -e "$file" ] || die "$file still missing after installing $*"
-}
+# shellcheck source=lib/common.sh
+. scripts/lib/common.sh
 
 command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
 need_cmd cc gcc

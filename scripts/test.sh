@@ -4,32 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n==> %s\n' "$*"; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-# --- toolchains -------------------------------------------------------------------------
-# Installs what a check needs from Debian packages when it is missing; fails with a clear
-# message when it cannot.
-apt_updated=0
-need() { # need COMMAND PACKAGE...
-  local cmd=$1; shift
-  command -v "$cmd" >/dev/null 2>&1 && return 0
-  step "installing $* (for $cmd)"
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    die "$cmd is missing and cannot be installed here: install the Debian package(s) $* and rerun"
-  fi
-  if [ "$apt_updated" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
-    apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || die "could not install $*"
-  command -v "$cmd" >/dev/null 2>&1 || die "$cmd still missing after installing $*"
-}
+# shellcheck source=lib/common.sh
+. scripts/lib/common.sh
 
 command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
-need node nodejs
-need python3 python3
+need_cmd node nodejs
+need_cmd python3 python3
 
 # --- Rust -------------------------------------------------------------------------------
 step "test vectors are exactly what tests/vectors/generate.py writes"
@@ -41,8 +21,11 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings (all targets, all features)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-step "no_std build of omni-sign"
+step "no_std builds of omni-sign (each feature alone: workspace builds unify features and hide std use)"
 cargo build -p omni-sign --no-default-features
+cargo build -p omni-sign --no-default-features --features alloc
+cargo build -p omni-sign --no-default-features --features json
+cargo build -p omni-sign --no-default-features --features http
 
 step "cargo test --workspace (unit, integration and doc tests)"
 cargo test --workspace --all-features

@@ -289,7 +289,8 @@ impl Writer {
 
     /// A double as `Number.prototype.toString` writes it; NaN and infinities as `null`.
     pub(crate) fn write_f64(&mut self, v: f64, offset: Option<usize>) -> Result<(), Error> {
-        if v.fract() == 0.0 && v.abs() <= number::MAX_SAFE as f64 {
+        // `f64::fract` is std-only; within 2^53 the cast to i64 is exact iff `v` is integral.
+        if v.abs() <= number::MAX_SAFE as f64 && (v as i64) as f64 == v {
             // An integral double within 2^53: ECMAScript writes its digits (and -0 as 0).
             if v < 0.0 {
                 self.out.push('-');
