@@ -1,13 +1,17 @@
 //! `OmniClient`, its builder, store-scoped handles and the signed request path.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use http::{Method, StatusCode};
-use omni_sign::{BodyHash, CanonicalRequest, SignatureFormat, SignedHeaders, Signer, Timestamp};
+use omni_sign::header::{PARTNER_CLIENT_ID, SIGNATURE, STORE_CLIENT_ID, STORE_TOKEN, TIMESTAMP};
+use omni_sign::{
+    BodyHash, CanonicalRequest, Signature, SignatureFormat, SignedHeaders, Signer, Timestamp,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -28,6 +32,15 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default time for a whole attempt: connect, send, and read the full answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How many endpoint URLs a client keeps built (see [`Inner::endpoint_url`]).
+const ENDPOINT_URL_CACHE: usize = 64;
+
+const PARTNER_CLIENT_ID_NAME: HeaderName = HeaderName::from_static(PARTNER_CLIENT_ID);
+const STORE_CLIENT_ID_NAME: HeaderName = HeaderName::from_static(STORE_CLIENT_ID);
+const STORE_TOKEN_NAME: HeaderName = HeaderName::from_static(STORE_TOKEN);
+const TIMESTAMP_NAME: HeaderName = HeaderName::from_static(TIMESTAMP);
+const SIGNATURE_NAME: HeaderName = HeaderName::from_static(SIGNATURE);
+
 /// The Omni Partner API client: signs every request through omni-sign (NOTES.md decisions
 /// 1-7), corrects clock skew, retries within a bounded policy.
 ///
@@ -41,7 +54,13 @@ pub struct OmniClient {
 struct Inner {
     http: reqwest::Client,
     base_url: Url,
+    /// The base URL's path without its trailing `/`, request paths are appended to it.
+    base_path: String,
+    /// Endpoint URLs already built, by request path (see [`Inner::endpoint_url`]).
+    endpoint_urls: EndpointUrls,
     partner_client_id: String,
+    /// `partner_client_id` as a header value, built once: every request sends it.
+    partner_client_id_value: HeaderValue,
     signer: Signer,
     clock: Arc<dyn Clock>,
     skew_correction: bool,
@@ -51,6 +70,17 @@ struct Inner {
     retry: RetryPolicy,
     timeout: Option<Duration>,
     signature_format: SignatureFormat,
+}
+
+/// Endpoint URLs already built, by request path.
+#[derive(Default)]
+struct EndpointUrls(Mutex<HashMap<Box<str>, Url>>);
+
+impl std::fmt::Debug for EndpointUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.0.lock().map_or(0, |urls| urls.len());
+        write!(f, "EndpointUrls({kept} kept)")
+    }
 }
 
 impl OmniClient {
@@ -95,10 +125,14 @@ impl OmniClient {
         let store_token = store_token.into();
         SignedHeaders::new(&self.inner.partner_client_id, Timestamp::from_millis(0))?
             .with_store(&store_client_id, store_token.expose_secret())?;
+        // Validated above as visible ASCII, so this does not fail.
+        let id_value = HeaderValue::from_str(&store_client_id)
+            .map_err(|_| omni_sign::Error::InvalidHeaderValue(STORE_CLIENT_ID))?;
         Ok(StoreClient {
             client: self.clone(),
             store: Arc::new(StoreCredentials {
                 id: store_client_id,
+                id_value,
                 token: store_token,
             }),
         })
@@ -126,9 +160,10 @@ impl OmniClient {
 }
 
 impl Inner {
-    fn timestamp(&self) -> Timestamp {
+    /// The `x-timestamp` for local time `now_ms`: corrected by the learnt offset.
+    fn timestamp(&self, now_ms: u64) -> Timestamp {
         let offset = self.skew_offset_ms.load(Ordering::Relaxed);
-        Timestamp::from_millis(self.clock.now_ms().saturating_add_signed(offset))
+        Timestamp::from_millis(now_ms.saturating_add_signed(offset))
     }
 
     /// Learns `server - local` from an `AUTH_003` answer, taking the local time of the server's
@@ -153,6 +188,11 @@ impl Inner {
 
     /// Appends `path` to the base URL's path (never `Url::join`, which would drop the last
     /// segment, `v1`), then the query.
+    ///
+    /// Parsing the path into a `Url` is the largest share of the client's own work per request,
+    /// and a service calls few distinct paths, so the URL built for a path is kept (at most
+    /// [`ENDPOINT_URL_CACHE`] of them) and cloned for the next request to it: the same `Url`
+    /// the parse gives, without parsing again.
     fn endpoint_url(&self, path: &str, query: &[(String, String)]) -> Result<Url, Error> {
         if !path.starts_with('/') {
             return Err(
@@ -165,9 +205,30 @@ impl Inner {
             )
             .into());
         }
-        let mut url = self.base_url.clone();
-        let joined = format!("{}{}", self.base_url.path().trim_end_matches('/'), path);
-        url.set_path(&joined);
+        let cached = self
+            .endpoint_urls
+            .0
+            .lock()
+            .ok()
+            .and_then(|urls| urls.get(path).cloned());
+        let mut url = match cached {
+            Some(url) => url,
+            None => {
+                let mut url = self.base_url.clone();
+                let mut joined = String::with_capacity(self.base_path.len() + path.len());
+                joined.push_str(&self.base_path);
+                joined.push_str(path);
+                url.set_path(&joined);
+                if let Ok(mut urls) = self.endpoint_urls.0.lock() {
+                    // Bounded: a service calling ever new paths (ids in them) starts afresh.
+                    if urls.len() >= ENDPOINT_URL_CACHE {
+                        urls.clear();
+                    }
+                    urls.insert(path.into(), url.clone());
+                }
+                url
+            }
+        };
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -361,11 +422,16 @@ impl OmniClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
+        let partner_client_id_value = HeaderValue::from_str(&partner_client_id)
+            .map_err(|_| Error::Config("partner client id: not a header value".into()))?;
         Ok(OmniClient {
             inner: Arc::new(Inner {
                 http,
+                base_path: base_url.path().trim_end_matches('/').to_owned(),
+                endpoint_urls: EndpointUrls::default(),
                 base_url,
                 partner_client_id,
+                partner_client_id_value,
                 signer,
                 clock: self.clock,
                 skew_correction: self.skew_correction,
@@ -382,6 +448,9 @@ impl OmniClientBuilder {
 /// Store delegation credentials.
 struct StoreCredentials {
     id: String,
+    /// `id` as a header value, built once. The token is not kept as one: a `HeaderValue`
+    /// cannot be zeroed, so each request makes its own short-lived copy.
+    id_value: HeaderValue,
     token: SecretString,
 }
 
@@ -644,12 +713,15 @@ impl Exchange<'_> {
         let mut skew_retried = false;
         loop {
             outcome.attempts += 1;
-            // A fresh timestamp and signature for every attempt (NOTES.md decision 7).
+            // A fresh timestamp and signature for every attempt (NOTES.md decision 7). The
+            // reading is also the send time of the skew midpoint: the request leaves within
+            // microseconds, far below the millisecond resolution.
+            let sent_ms = inner.clock.now_ms();
             let headers = SignedHeaders::from_parts(
                 &inner.partner_client_id,
                 store_id,
                 store_token,
-                inner.timestamp(),
+                inner.timestamp(sent_ms),
             )?;
             let canonical = CanonicalRequest::from_parts(sign_method, path, headers, body_hash);
             let signature = inner.signer.sign(&canonical);
@@ -657,21 +729,23 @@ impl Exchange<'_> {
             // Room for the extra headers and the five Omni ones: no regrowth while signing.
             let mut headers_out = HeaderMap::with_capacity(self.headers.len() + 5);
             headers_out.extend(self.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
-            *request.headers_mut() = headers_out;
-            omni_sign::http::set_signed_headers(
-                request.headers_mut(),
+            set_signed_headers(
+                &mut headers_out,
                 &headers,
                 &signature,
                 inner.signature_format,
+                [
+                    Some(&inner.partner_client_id_value),
+                    self.store.map(|s| &s.id_value),
+                ],
             )?;
+            *request.headers_mut() = headers_out;
             if !self.body.is_empty() {
                 *request.body_mut() = Some(self.body.clone().into());
             }
             *request.timeout_mut() = self.timeout;
 
-            let sent_ms = inner.clock.now_ms();
             let result = exchange(&inner.http, request).await;
-            let received_ms = inner.clock.now_ms();
 
             let failure = match result {
                 Ok(answer) if answer.status.is_success() => {
@@ -690,6 +764,8 @@ impl Exchange<'_> {
                     return Ok(response);
                 }
                 Ok(answer) => {
+                    // Only an AUTH_003 answer needs it; read before anything else is done.
+                    let received_ms = inner.clock.now_ms();
                     let error = api_error(&answer, &canonical);
                     outcome.status = Some(answer.status);
                     outcome.request_id = error.request_id().map(str::to_owned);
@@ -772,6 +848,63 @@ struct Failure {
     error: Error,
     retryable: bool,
     wait: Option<Duration>,
+}
+
+/// Sets the signed headers and `x-signature` on `map`, as
+/// [`omni_sign::http::set_signed_headers`] does (same names, values, sensitivity), but takes
+/// the values that never change for a client or store handle from `prebuilt` (the partner
+/// client id, then the store client id) instead of validating and copying them again: a
+/// prebuilt value is used only when its bytes are exactly the signed value.
+fn set_signed_headers(
+    map: &mut HeaderMap,
+    headers: &SignedHeaders<'_>,
+    signature: &Signature,
+    format: SignatureFormat,
+    prebuilt: [Option<&HeaderValue>; 2],
+) -> Result<(), omni_sign::Error> {
+    let mut result = Ok(());
+    headers.for_each(|name, value| {
+        if result.is_err() {
+            return;
+        }
+        let (header, prebuilt) = match name {
+            PARTNER_CLIENT_ID => (PARTNER_CLIENT_ID_NAME, prebuilt[0]),
+            STORE_CLIENT_ID => (STORE_CLIENT_ID_NAME, prebuilt[1]),
+            STORE_TOKEN => (STORE_TOKEN_NAME, None),
+            TIMESTAMP => (TIMESTAMP_NAME, None),
+            _ => (HeaderName::from_static(name), None),
+        };
+        let value = match prebuilt {
+            Some(built) if built.as_bytes() == value.as_bytes() => Ok(built.clone()),
+            _ => header_value(name, value.as_bytes(), name == STORE_TOKEN),
+        };
+        match value {
+            Ok(value) => {
+                map.insert(header, value);
+            }
+            Err(e) => result = Err(e),
+        }
+    });
+    result?;
+    let text = signature.encode(format);
+    map.insert(
+        SIGNATURE_NAME,
+        header_value(SIGNATURE, text.as_str().as_bytes(), true)?,
+    );
+    Ok(())
+}
+
+fn header_value(
+    name: &'static str,
+    value: &[u8],
+    sensitive: bool,
+) -> Result<HeaderValue, omni_sign::Error> {
+    // Signed values are validated visible ASCII, so this only fails on a bug elsewhere; it is
+    // still reported rather than unwrapped.
+    let mut value =
+        HeaderValue::from_bytes(value).map_err(|_| omni_sign::Error::InvalidHeaderValue(name))?;
+    value.set_sensitive(sensitive);
+    Ok(value)
 }
 
 async fn exchange(http: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<Answer> {
@@ -929,6 +1062,71 @@ mod tests {
                 c.inner.endpoint_url(bad, &[]),
                 Err(Error::InvalidInput(omni_sign::Error::InvalidUrl(_)))
             ));
+        }
+    }
+
+    #[test]
+    fn a_kept_endpoint_url_is_the_one_a_fresh_parse_gives() {
+        let c = client("http://127.0.0.1:9/api/v1/");
+        let path = "/partner/stores/catalog/a b/./c";
+        let first = c.inner.endpoint_url(path, &[]).unwrap();
+        let again = c.inner.endpoint_url(path, &[]).unwrap();
+        let with_query = c
+            .inner
+            .endpoint_url(path, &[("q".into(), "x y".into())])
+            .unwrap();
+        let mut fresh = Url::parse("http://127.0.0.1:9/").unwrap();
+        fresh.set_path(&format!("/api/v1{path}"));
+        assert_eq!(first, fresh);
+        assert_eq!(again, fresh);
+        assert_eq!(with_query.as_str(), format!("{fresh}?q=x+y"));
+        // Bounded: ever new paths never keep more than the limit.
+        for i in 0..3 * ENDPOINT_URL_CACHE {
+            let url = c
+                .inner
+                .endpoint_url(&format!("/partner/x/{i}"), &[])
+                .unwrap();
+            assert_eq!(url.path(), format!("/api/v1/partner/x/{i}"));
+        }
+        assert!(c.inner.endpoint_urls.0.lock().unwrap().len() <= ENDPOINT_URL_CACHE);
+    }
+
+    #[test]
+    fn signed_headers_are_written_as_omni_sign_writes_them() {
+        let signer = Signer::new(b"s").unwrap();
+        let partner = HeaderValue::from_static("ptnr_1");
+        let store_id = HeaderValue::from_static("str_1");
+        let stale = HeaderValue::from_static("str_other");
+        for (store, prebuilt) in [
+            (None, [Some(&partner), None]),
+            (Some(("str_1", "stkn_1")), [Some(&partner), Some(&store_id)]),
+            // A prebuilt value that differs from the signed one is not used.
+            (Some(("str_1", "stkn_1")), [None, Some(&stale)]),
+        ] {
+            let headers = SignedHeaders::from_parts(
+                "ptnr_1",
+                store.map(|s| s.0),
+                store.map(|s| s.1),
+                Timestamp::from_millis(1_709_024_577_000),
+            )
+            .unwrap();
+            let signature = signer
+                .sign_request("GET", "http://h/api/v1/partner/x", &headers, b"")
+                .unwrap();
+            for format in [SignatureFormat::Prefixed, SignatureFormat::BareHex] {
+                let mut expected = HeaderMap::new();
+                omni_sign::http::set_signed_headers(&mut expected, &headers, &signature, format)
+                    .unwrap();
+                let mut written = HeaderMap::new();
+                set_signed_headers(&mut written, &headers, &signature, format, prebuilt).unwrap();
+                assert_eq!(written, expected);
+                for (name, value) in &expected {
+                    assert_eq!(written[name].is_sensitive(), value.is_sensitive(), "{name}");
+                }
+                let sensitive = |n: &str| written.get(n).is_some_and(HeaderValue::is_sensitive);
+                assert!(sensitive("x-signature"));
+                assert_eq!(sensitive("x-store-token"), store.is_some());
+            }
         }
     }
 
