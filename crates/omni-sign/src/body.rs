@@ -66,6 +66,27 @@ impl BodyHash {
     pub fn to_hex(&self) -> [u8; 64] {
         lower_hex(&self.0)
     }
+
+    /// [`BodyHash::to_hex`] of [`BodyHash::EMPTY`], computed at compile time.
+    pub(crate) const EMPTY_HEX: [u8; 64] = {
+        let mut out = [0u8; 64];
+        let mut i = 0;
+        while i < 32 {
+            out[2 * i] = hex_digit(BodyHash::EMPTY.0[i] >> 4);
+            out[2 * i + 1] = hex_digit(BodyHash::EMPTY.0[i] & 0x0f);
+            i += 1;
+        }
+        out
+    };
+
+    /// The hex digits of the hash of `body`, the empty body's from the constant.
+    pub(crate) fn hex_of(body: &[u8]) -> [u8; 64] {
+        if body.is_empty() {
+            BodyHash::EMPTY_HEX
+        } else {
+            BodyHash::of(body).to_hex()
+        }
+    }
 }
 
 impl fmt::Display for BodyHash {
@@ -93,27 +114,27 @@ pub(crate) const SHA256_IV: [u32; 8] = [
     0x5be0_cd19,
 ];
 
-/// Writes 32 bytes as 64 lowercase hex digits, one table lookup per byte. It runs twice per
-/// signature (body hash line, header value), where the general-purpose encoder costs twice
-/// as much.
-pub(crate) fn lower_hex(bytes: &[u8; 32]) -> [u8; 64] {
-    const PAIRS: [[u8; 2]; 256] = {
-        let digits = b"0123456789abcdef";
-        let mut table = [[0u8; 2]; 256];
-        let mut i = 0;
-        while i < 256 {
-            table[i] = [digits[i >> 4], digits[i & 0x0f]];
-            i += 1;
-        }
-        table
-    };
-    let mut out = [[0u8; 2]; 32];
-    for (pair, &byte) in out.iter_mut().zip(bytes) {
-        *pair = PAIRS[usize::from(byte)];
+/// Writes 32 bytes as 64 lowercase hex digits. It runs twice per signature (body hash line,
+/// header value), on the path from one hash to the next: arithmetic on each nibble, which the
+/// compiler vectorises, is half the time of a table lookup per byte (and a quarter of the
+/// general-purpose encoder's).
+pub(crate) fn write_lower_hex(bytes: &[u8; 32], out: &mut [u8; 64]) {
+    for (pair, &byte) in out.as_chunks_mut::<2>().0.iter_mut().zip(bytes) {
+        *pair = [hex_digit(byte >> 4), hex_digit(byte & 0x0f)];
     }
-    let mut flat = [0u8; 64];
-    flat.copy_from_slice(out.as_flattened());
-    flat
+}
+
+/// The lowercase hex digit of `nibble` (0..=15), without a branch: `(nibble + 6) >> 4` is 1
+/// exactly for 10..=15, which move from after `'9'` to `'a'`.
+const fn hex_digit(nibble: u8) -> u8 {
+    nibble + b'0' + ((nibble + 6) >> 4) * (b'a' - b'0' - 10)
+}
+
+/// [`write_lower_hex`] into a new array.
+pub(crate) fn lower_hex(bytes: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    write_lower_hex(bytes, &mut out);
+    out
 }
 
 /// A streaming body hash, for large bodies fed in chunks.
@@ -166,6 +187,13 @@ mod tests {
     }
 
     #[test]
+    fn empty_hex_constant_is_the_empty_hash() {
+        assert_eq!(BodyHash::EMPTY_HEX, BodyHash::EMPTY.to_hex());
+        assert_eq!(BodyHash::hex_of(b""), BodyHash::EMPTY.to_hex());
+        assert_eq!(BodyHash::hex_of(b"x"), BodyHash::of(b"x").to_hex());
+    }
+
+    #[test]
     fn streaming_equals_one_shot_at_every_split() {
         let body: std::vec::Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
         for split in [0, 1, 63, 64, 65, 128, 299, 300] {
@@ -182,6 +210,19 @@ mod tests {
         for len in 0..=body.len() {
             let want: [u8; 32] = Sha256::digest(&body[..len]).into();
             assert_eq!(BodyHash::of(&body[..len]).0, want, "{len}");
+        }
+    }
+
+    #[test]
+    fn hex_digits_of_every_byte_value() {
+        for byte in 0..=255u8 {
+            let mut bytes = [0u8; 32];
+            bytes[usize::from(byte) % 32] = byte;
+            assert_eq!(
+                &lower_hex(&bytes)[..],
+                hex::encode(bytes).as_bytes(),
+                "{byte}"
+            );
         }
     }
 

@@ -58,7 +58,9 @@ impl Signature {
             }
             SignatureFormat::BareHex => 0,
         };
-        buf[start..start + 64].copy_from_slice(&crate::body::lower_hex(&self.0));
+        if let Some((hex, _)) = buf[start..].split_first_chunk_mut::<64>() {
+            crate::body::write_lower_hex(&self.0, hex);
+        }
         SignatureText {
             buf,
             len: (start + 64) as u8,
