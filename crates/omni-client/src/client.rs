@@ -8,10 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use http::{Method, StatusCode};
-use omni_sign::header::{PARTNER_CLIENT_ID, SIGNATURE, STORE_CLIENT_ID, STORE_TOKEN, TIMESTAMP};
-use omni_sign::{
-    BodyHash, CanonicalRequest, Signature, SignatureFormat, SignedHeaders, Signer, Timestamp,
-};
+use omni_sign::header::STORE_CLIENT_ID;
+use omni_sign::http::ReusableValues;
+use omni_sign::{BodyHash, CanonicalRequest, SignatureFormat, SignedHeaders, Signer, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -34,12 +33,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many endpoint URLs a client keeps built (see [`Inner::endpoint_url`]).
 const ENDPOINT_URL_CACHE: usize = 64;
-
-const PARTNER_CLIENT_ID_NAME: HeaderName = HeaderName::from_static(PARTNER_CLIENT_ID);
-const STORE_CLIENT_ID_NAME: HeaderName = HeaderName::from_static(STORE_CLIENT_ID);
-const STORE_TOKEN_NAME: HeaderName = HeaderName::from_static(STORE_TOKEN);
-const TIMESTAMP_NAME: HeaderName = HeaderName::from_static(TIMESTAMP);
-const SIGNATURE_NAME: HeaderName = HeaderName::from_static(SIGNATURE);
 
 /// The Omni Partner API client: signs every request through omni-sign (NOTES.md decisions
 /// 1-7), corrects clock skew, retries within a bounded policy.
@@ -729,15 +722,15 @@ impl Exchange<'_> {
             // Room for the extra headers and the five Omni ones: no regrowth while signing.
             let mut headers_out = HeaderMap::with_capacity(self.headers.len() + 5);
             headers_out.extend(self.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
-            set_signed_headers(
+            omni_sign::http::set_signed_headers_reusing(
                 &mut headers_out,
                 &headers,
                 &signature,
                 inner.signature_format,
-                [
-                    Some(&inner.partner_client_id_value),
-                    self.store.map(|s| &s.id_value),
-                ],
+                &ReusableValues {
+                    partner_client_id: Some(&inner.partner_client_id_value),
+                    store_client_id: self.store.map(|s| &s.id_value),
+                },
             )?;
             *request.headers_mut() = headers_out;
             if !self.body.is_empty() {
@@ -848,63 +841,6 @@ struct Failure {
     error: Error,
     retryable: bool,
     wait: Option<Duration>,
-}
-
-/// Sets the signed headers and `x-signature` on `map`, as
-/// [`omni_sign::http::set_signed_headers`] does (same names, values, sensitivity), but takes
-/// the values that never change for a client or store handle from `prebuilt` (the partner
-/// client id, then the store client id) instead of validating and copying them again: a
-/// prebuilt value is used only when its bytes are exactly the signed value.
-fn set_signed_headers(
-    map: &mut HeaderMap,
-    headers: &SignedHeaders<'_>,
-    signature: &Signature,
-    format: SignatureFormat,
-    prebuilt: [Option<&HeaderValue>; 2],
-) -> Result<(), omni_sign::Error> {
-    let mut result = Ok(());
-    headers.for_each(|name, value| {
-        if result.is_err() {
-            return;
-        }
-        let (header, prebuilt) = match name {
-            PARTNER_CLIENT_ID => (PARTNER_CLIENT_ID_NAME, prebuilt[0]),
-            STORE_CLIENT_ID => (STORE_CLIENT_ID_NAME, prebuilt[1]),
-            STORE_TOKEN => (STORE_TOKEN_NAME, None),
-            TIMESTAMP => (TIMESTAMP_NAME, None),
-            _ => (HeaderName::from_static(name), None),
-        };
-        let value = match prebuilt {
-            Some(built) if built.as_bytes() == value.as_bytes() => Ok(built.clone()),
-            _ => header_value(name, value.as_bytes(), name == STORE_TOKEN),
-        };
-        match value {
-            Ok(value) => {
-                map.insert(header, value);
-            }
-            Err(e) => result = Err(e),
-        }
-    });
-    result?;
-    let text = signature.encode(format);
-    map.insert(
-        SIGNATURE_NAME,
-        header_value(SIGNATURE, text.as_str().as_bytes(), true)?,
-    );
-    Ok(())
-}
-
-fn header_value(
-    name: &'static str,
-    value: &[u8],
-    sensitive: bool,
-) -> Result<HeaderValue, omni_sign::Error> {
-    // Signed values are validated visible ASCII, so this only fails on a bug elsewhere; it is
-    // still reported rather than unwrapped.
-    let mut value =
-        HeaderValue::from_bytes(value).map_err(|_| omni_sign::Error::InvalidHeaderValue(name))?;
-    value.set_sensitive(sensitive);
-    Ok(value)
 }
 
 async fn exchange(http: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<Answer> {
@@ -1089,45 +1025,6 @@ mod tests {
             assert_eq!(url.path(), format!("/api/v1/partner/x/{i}"));
         }
         assert!(c.inner.endpoint_urls.0.lock().unwrap().len() <= ENDPOINT_URL_CACHE);
-    }
-
-    #[test]
-    fn signed_headers_are_written_as_omni_sign_writes_them() {
-        let signer = Signer::new(b"s").unwrap();
-        let partner = HeaderValue::from_static("ptnr_1");
-        let store_id = HeaderValue::from_static("str_1");
-        let stale = HeaderValue::from_static("str_other");
-        for (store, prebuilt) in [
-            (None, [Some(&partner), None]),
-            (Some(("str_1", "stkn_1")), [Some(&partner), Some(&store_id)]),
-            // A prebuilt value that differs from the signed one is not used.
-            (Some(("str_1", "stkn_1")), [None, Some(&stale)]),
-        ] {
-            let headers = SignedHeaders::from_parts(
-                "ptnr_1",
-                store.map(|s| s.0),
-                store.map(|s| s.1),
-                Timestamp::from_millis(1_709_024_577_000),
-            )
-            .unwrap();
-            let signature = signer
-                .sign_request("GET", "http://h/api/v1/partner/x", &headers, b"")
-                .unwrap();
-            for format in [SignatureFormat::Prefixed, SignatureFormat::BareHex] {
-                let mut expected = HeaderMap::new();
-                omni_sign::http::set_signed_headers(&mut expected, &headers, &signature, format)
-                    .unwrap();
-                let mut written = HeaderMap::new();
-                set_signed_headers(&mut written, &headers, &signature, format, prebuilt).unwrap();
-                assert_eq!(written, expected);
-                for (name, value) in &expected {
-                    assert_eq!(written[name].is_sensitive(), value.is_sensitive(), "{name}");
-                }
-                let sensitive = |n: &str| written.get(n).is_some_and(HeaderValue::is_sensitive);
-                assert!(sensitive("x-signature"));
-                assert_eq!(sensitive("x-store-token"), store.is_some());
-            }
-        }
     }
 
     #[test]
