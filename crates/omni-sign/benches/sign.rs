@@ -2,9 +2,10 @@
 //! straightforward implementation, and the floor (SHA-256's compression function over exactly
 //! the blocks a signature must process). Results and how to run: BENCHMARKS.md, "Signing".
 //!
-//! `OMNI_SIGN_CALLGRIND=signer|straightforward|floor` runs one implementation
-//! `CALLGRIND_REPS` times on the 200 B body inside `callgrind_measure`, for
-//! `valgrind --tool=callgrind --toggle-collect=sign::callgrind_measure`.
+//! `OMNI_SIGN_CALLGRIND=signer|straightforward|floor` runs one implementation 1,000 times
+//! (`OMNI_SIGN_REPS`) on the 200 B body (`OMNI_SIGN_BODY` bytes) inside `callgrind_measure`,
+//! for `valgrind --tool=callgrind --toggle-collect=sign::callgrind_measure`, or for
+//! `perf stat -e cycles:u` with many repetitions.
 
 use std::hint::black_box;
 
@@ -23,7 +24,14 @@ const TS: u64 = 1_709_024_577_000;
 
 const SIZES: [(&str, usize); 4] = [("0B", 0), ("200B", 200), ("4KiB", 4096), ("1MiB", 1 << 20)];
 
-const CALLGRIND_REPS: usize = 1000;
+/// Repetitions in the callgrind mode; `OMNI_SIGN_REPS` overrides it (for `perf stat`, which
+/// needs more of them to dwarf the start-up).
+fn callgrind_reps() -> usize {
+    std::env::var("OMNI_SIGN_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
 
 fn body(len: usize) -> Vec<u8> {
     (0..len).map(|i| b"{\"sku\":\"SKU-1\",}"[i % 16]).collect()
@@ -116,11 +124,11 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// The measured region for callgrind: `CALLGRIND_REPS` signatures of the 200 B body.
+/// The measured region for callgrind: `reps` signatures of the body.
 #[inline(never)]
-fn callgrind_measure(which: &str, signer: &Signer, body: &[u8], blocks: &[[u8; 64]]) {
+fn callgrind_measure(which: &str, reps: usize, signer: &Signer, body: &[u8], blocks: &[[u8; 64]]) {
     let headers = headers();
-    for _ in 0..CALLGRIND_REPS {
+    for _ in 0..reps {
         match which {
             "signer" => {
                 let sig = signer
@@ -139,21 +147,69 @@ fn callgrind_measure(which: &str, signer: &Signer, body: &[u8], blocks: &[[u8; 6
     }
 }
 
+/// `OMNI_SIGN_COMPARE=1`: signer and floor alternated in batches at 0 B and 200 B, printing
+/// the fastest batch of each (the minimum is the estimate least moved by other processes on
+/// a shared machine) and their ratio. A quick check while working; the table comes from
+/// criterion.
+fn compare() {
+    let signer = Signer::new(SECRET).expect("non-empty secret");
+    let headers = headers();
+    for len in [0, 200] {
+        let body = body(len);
+        let blocks = vec![[0x5a_u8; 64]; floor_blocks(len)];
+        let (mut best_signer, mut best_floor) = (f64::INFINITY, f64::INFINITY);
+        const BATCH: u32 = 20_000;
+        for _ in 0..40 {
+            let t = std::time::Instant::now();
+            for _ in 0..BATCH {
+                black_box(
+                    signer
+                        .sign_request(
+                            black_box(METHOD),
+                            black_box(URL),
+                            &headers,
+                            black_box(&body),
+                        )
+                        .map(|sig| sig.encode(SignatureFormat::Prefixed))
+                        .ok(),
+                );
+            }
+            best_signer = best_signer.min(t.elapsed().as_nanos() as f64 / f64::from(BATCH));
+            let t = std::time::Instant::now();
+            for _ in 0..BATCH {
+                black_box(floor(black_box(&blocks)));
+            }
+            best_floor = best_floor.min(t.elapsed().as_nanos() as f64 / f64::from(BATCH));
+        }
+        println!(
+            "{len:>4} B: signer {best_signer:.1} ns, floor {best_floor:.1} ns ({} blocks), ratio {:.3}",
+            blocks.len(),
+            best_signer / best_floor
+        );
+    }
+}
+
 fn main() {
+    if std::env::var_os("OMNI_SIGN_COMPARE").is_some() {
+        compare();
+        return;
+    }
     if let Ok(which) = std::env::var("OMNI_SIGN_CALLGRIND") {
         let signer = Signer::new(SECRET).expect("non-empty secret");
-        let body = body(200);
-        let blocks = vec![[0x5a_u8; 64]; floor_blocks(200)];
+        let len = std::env::var("OMNI_SIGN_BODY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        let reps = callgrind_reps();
+        let body = body(len);
+        let blocks = vec![[0x5a_u8; 64]; floor_blocks(len)];
         // One call outside the measured region, so one-time work (CPU feature detection)
         // is not counted.
         let _ = signer.sign_request(METHOD, URL, &headers(), &body);
         black_box(straightforward(SECRET, URL, TS, &body));
         black_box(floor(&blocks));
-        callgrind_measure(&which, &signer, &body, &blocks);
-        println!(
-            "{which}: {CALLGRIND_REPS} x 200 B; floor = {} blocks",
-            blocks.len()
-        );
+        callgrind_measure(&which, reps, &signer, &body, &blocks);
+        println!("{which}: {reps} x {len} B; floor = {} blocks", blocks.len());
         return;
     }
     let mut c = Criterion::default().configure_from_args();

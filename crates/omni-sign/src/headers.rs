@@ -59,16 +59,14 @@ impl Timestamp {
         const E8: u64 = 100_000_000;
         let n = self.0;
         let high = n / E8;
-        // u64::MAX has 20 digits: the first group is below 10^4.
-        for (chunk, group) in
-            buf.as_chunks_mut::<8>()
-                .0
-                .iter_mut()
-                .zip([high / E8, high % E8, n % E8])
-        {
-            *chunk = eight_digits(group);
-        }
         let len = n.checked_ilog10().map_or(1, |log| log as usize + 1);
+        buf[16..].copy_from_slice(&eight_digits(n % E8));
+        buf[8..16].copy_from_slice(&eight_digits(high % E8));
+        // Millisecond timestamps have 13 digits until the year 2286, 16 until the year
+        // 318857; u64::MAX has 20, so the first group, when there is one, is below 10^4.
+        if len > 16 {
+            buf[..8].copy_from_slice(&eight_digits(high / E8));
+        }
         &buf[buf.len() - len..]
     }
 }
