@@ -36,7 +36,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use omni_sign::{
-    BodyHash, CanonicalRequest, Error, ReceivedBody, ReceivedRequest, SignatureFormat,
+    BodyHash, CanonicalRequest, Error, ReceivedBody, ReceivedRequest, Signature, SignatureFormat,
     SignedHeaders, Signer, Timestamp, Verifier,
 };
 
@@ -340,6 +340,14 @@ impl<'a> RequestArgs<'a> {
         }
     }
 
+    /// Signs through [`Signer::sign_request`], which overlaps the body hash with the base
+    /// string's hashing (faster than signing a [`CanonicalRequest`] built first).
+    fn sign_with(&self, signer: &Signer) -> Result<Signature, omni_status> {
+        signer
+            .sign_request(self.method, self.url, &self.headers, self.body)
+            .map_err(|e| status_of(&e))
+    }
+
     fn canonical(&self) -> Result<CanonicalRequest<'a>, omni_status> {
         CanonicalRequest::new(self.method, self.url, self.headers, BodyHash::of(self.body))
             .map_err(|e| status_of(&e))
@@ -437,7 +445,7 @@ pub unsafe extern "C" fn omni_sign(
             )
         }?;
         let signer = Signer::new(secret).map_err(|e| status_of(&e))?;
-        let signature = signer.sign(&args.canonical()?);
+        let signature = args.sign_with(&signer)?;
         output.put(
             signature
                 .encode(SignatureFormat::Prefixed)
@@ -610,7 +618,7 @@ pub unsafe extern "C" fn omni_signer_sign(
                 body_len,
             )
         }?;
-        let signature = signer.signer.sign(&args.canonical()?);
+        let signature = args.sign_with(&signer.signer)?;
         output.put(signature.encode(format).as_str().as_bytes())
     })
 }
@@ -673,8 +681,8 @@ pub unsafe extern "C" fn omni_signer_sign_many(
             slot[0] = 0;
             // SAFETY: the caller's contract on each request's pointers.
             let signed = unsafe { RequestArgs::from_request(request) }
-                .and_then(|args| args.canonical())
-                .map(|canonical| signer.signer.sign(&canonical).encode(format));
+                .and_then(|args| args.sign_with(&signer.signer))
+                .map(|signature| signature.encode(format));
             let status = match signed {
                 Ok(text) => {
                     let text = text.as_str().as_bytes();
