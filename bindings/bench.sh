@@ -25,20 +25,24 @@ jna=/usr/share/java/jna.jar
 cargo build -q --release -p omni-ffi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/lib/pkgconfig"
-cp "$target/release/libomni.so" "$tmp/lib/libomni.so.0"
-ln -s libomni.so.0 "$tmp/lib/libomni.so"
-sed -e "s|@PREFIX@|$tmp|" -e "s|@VERSION@|0|" -e "s|^includedir=.*|includedir=$root/include|" \
-  crates/omni-ffi/omni.pc.in > "$tmp/lib/pkgconfig/omni.pc"
-export PKG_CONFIG_PATH=$tmp/lib/pkgconfig LD_LIBRARY_PATH=$tmp/lib OMNI_LIB=$tmp/lib/libomni.so.0
+# The library is staged at a fixed path, not in $tmp: Go's build cache keeps the cgo link
+# flags (pkg-config's -L) of the first build, so a path that changes per run breaks the next.
+stage=$target/libomni-bench
+rm -rf "$stage"
+mkdir -p "$stage/lib/pkgconfig"
+cp "$target/release/libomni.so" "$stage/lib/libomni.so.0"
+ln -s libomni.so.0 "$stage/lib/libomni.so"
+sed -e "s|@PREFIX@|$stage|" -e "s|@VERSION@|0|" -e "s|^includedir=.*|includedir=$root/include|" \
+  crates/omni-ffi/omni.pc.in > "$stage/lib/pkgconfig/omni.pc"
+export PKG_CONFIG_PATH=$stage/lib/pkgconfig LD_LIBRARY_PATH=$stage/lib OMNI_LIB=$stage/lib/libomni.so.0
 
 {
-  cc -O2 -std=c11 -Iinclude bindings/c/bench.c -L"$tmp/lib" -lomni -o "$tmp/cbench"
+  cc -O2 -std=c11 -Iinclude bindings/c/bench.c -L"$stage/lib" -lomni -o "$tmp/cbench"
   "$tmp/cbench" "$n"
   (cd bindings/go && GOTOOLCHAIN=local GOPROXY=off go build -o "$tmp/gobench" ./cmd/omnibench)
   "$tmp/gobench" "$n"
   javac -encoding UTF-8 -cp "$jna" -d "$tmp/java" bindings/java/src/omni/*.java bindings/java/bench/omni/*.java
-  java -cp "$tmp/java:$jna" -Djna.library.path="$tmp/lib" omni.OmniBench "$n"
+  java -cp "$tmp/java:$jna" -Djna.library.path="$stage/lib" omni.OmniBench "$n"
   OMNI_PHP_HEADER=$root/include/omni_php.h php -d ffi.enable=1 bindings/php/bench.php "$n"
   (cd bindings/python && python3 bench.py "$n")
 } > "$tmp/results.tsv"
