@@ -95,8 +95,12 @@ pub fn canonical_path(url: &str) -> Result<CanonicalPath<'_>, Error> {
         authority_start + authority_len
     };
     let rest = &bytes[path_start..];
-    let path_len = first(rest, |b| (b == b'?') | (b == b'#')).unwrap_or(rest.len());
-    if any(&rest[..path_len], |b| (b == b' ') | (b >= 0x80)) {
+    // One scan finds the end of the path or, before it, a byte that cannot be sent raw.
+    let stop = first(rest, |b| {
+        (b == b'?') | (b == b'#') | (b == b' ') | (b >= 0x80)
+    });
+    let path_len = stop.unwrap_or(rest.len());
+    if matches!(rest.get(path_len), Some(&b) if b == b' ' || b >= 0x80) {
         return Err(Error::InvalidUrl(
             "space or non-ASCII character in the path: percent-encode it as it is sent",
         ));
