@@ -2,14 +2,34 @@
 //! through OmniClient, through plain reqwest signing every request with omni-sign (what signing
 //! alone costs), and through plain reqwest with the signature headers computed once before the
 //! run. The plain ways serialise the POST body with serde_json on every request, as a plain
-//! reqwest user would; OmniClient serialises it in JSON.stringify form.
+//! reqwest user would; OmniClient serialises it in JSON.stringify form. All three share one
+//! reqwest client (OmniClient is given it), the same per-request timeout, and read every
+//! answer's body in full.
 //!
-//! `cargo bench -p omni-client --bench overhead` prints Markdown tables. Runs rotate between
-//! the ways (each goes first in turn); each run sends a fixed number of requests from a fixed
-//! number of concurrent tasks; the tables give the median and the spread (min-max) over the
-//! runs. Bounded: it stops after the configured rounds. `OMNI_BENCH_ROUNDS` (default 11) and
-//! `OMNI_BENCH_REQUESTS` (default 20,000 per run) override the defaults.
+//! `cargo bench -p omni-client --bench overhead` prints Markdown tables. The sandbox runs on
+//! its own thread with its own current_thread runtime; the client side runs its concurrent
+//! tasks on a current_thread runtime on the main thread. On a 2-core machine each side then
+//! owns a core: a shared multi-thread runtime spent much of its time work stealing and
+//! parking/unparking workers, and that noise swamped a 5% difference.
+//!
+//! Each round runs the three ways back to back, short runs, in an order that cycles through
+//! all six permutations (so no way always follows another); slow drift of the machine then hits
+//! the three runs of a round alike. Besides requests/s, p50 and p99, each run measures the
+//! CPU time of the client thread (and of the sandbox thread) per request from Linux's
+//! `/proc/.../schedstat`: client CPU per request is the direct measure of what the client
+//! costs, and moves less than requests/s when other processes compete for the cores.
+//! The per-way table gives the median and min-max over the rounds; the comparison table gives
+//! the median and interquartile range of the per-round ratios to the precomputed way, which is
+//! what resolves a few-percent difference. Client CPU includes the kernel's work for the
+//! client's socket calls (on loopback some of the receiving side's work too), the same for
+//! every way: differences in µs are the client's extra cost, ratios are diluted by that floor.
+//!
+//! Bounded: `OMNI_BENCH_ROUNDS` rounds (default 42, so each order comes 7 times) of
+//! `OMNI_BENCH_REQUESTS` requests per way (default 6,000), for each of the two workloads; about
+//! half a minute on a quiet 2-core machine. The last lines give the whole bench's wall time and
+//! any CPU spent on threads other than the two measured (it should be 0).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -22,12 +42,21 @@ const CATALOG_PATH: &str = "/partner/stores/catalog/02b65657-bfcd-47ba-9f91-ec67
 const SYNC_PATH: &str = "/partner/stores/catalog/sync";
 const CONCURRENCY: usize = 8;
 
+/// Every order of the three ways: round `r` uses `ORDERS[r % 6]`.
+const ORDERS: [[Way; 3]; 6] = [
+    [Way::Omni, Way::Signing, Way::Plain],
+    [Way::Signing, Way::Plain, Way::Omni],
+    [Way::Plain, Way::Omni, Way::Signing],
+    [Way::Omni, Way::Plain, Way::Signing],
+    [Way::Plain, Way::Signing, Way::Omni],
+    [Way::Signing, Way::Omni, Way::Plain],
+];
+
 #[derive(Clone, Copy, PartialEq)]
 enum Workload {
     /// Store-scoped GET, no body.
     Get,
-    /// Store-scoped POST with a small typed JSON body (serialised per request by OmniClient,
-    /// bytes prepared once for plain reqwest).
+    /// Store-scoped POST with a small typed JSON body, serialised per request on every way.
     Post,
 }
 
@@ -40,6 +69,13 @@ impl Workload {
     }
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Way {
+    Omni,
+    Signing,
+    Plain,
+}
+
 fn payload() -> serde_json::Value {
     serde_json::json!({
         "items": [
@@ -50,119 +86,276 @@ fn payload() -> serde_json::Value {
     })
 }
 
-struct Run {
-    requests_per_s: f64,
-    /// CPU time of the whole process (client and sandbox) per request, in microseconds.
-    cpu_us: f64,
-    p50: Duration,
-    p99: Duration,
+/// One thread's CPU time, from `/proc/self/task/<tid>/schedstat` (nanoseconds on the CPU).
+/// std has no per-thread CPU clock; the path is found once, on the thread itself.
+#[derive(Clone)]
+struct ThreadCpu(Option<PathBuf>);
+
+impl ThreadCpu {
+    /// The calling thread's clock; reads give `None` where procfs lacks schedstat.
+    fn current() -> ThreadCpu {
+        // "/proc/thread-self" links to "<pid>/task/<tid>", which any thread can read.
+        let path = std::fs::read_link("/proc/thread-self")
+            .ok()
+            .map(|task| PathBuf::from("/proc").join(task).join("schedstat"));
+        let clock = ThreadCpu(path);
+        if clock.ns().is_some() {
+            clock
+        } else {
+            ThreadCpu(None)
+        }
+    }
+
+    fn ns(&self) -> Option<u64> {
+        let text = std::fs::read_to_string(self.0.as_ref()?).ok()?;
+        text.split_whitespace().next()?.parse().ok()
+    }
 }
 
-/// CPU time consumed so far by every thread of this process, in nanoseconds, from Linux's
-/// `/proc/self/task/*/schedstat`. Unlike requests/s it is barely moved by other processes
-/// competing for the two cores, so it shows the client's cost even on a busy machine.
-fn process_cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
-    };
+/// CPU time of every thread of this process, in nanoseconds: to check that the work stays on
+/// the two threads measured.
+fn process_cpu_ns() -> Option<u64> {
+    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
     tasks
-        .filter_map(|task| {
+        .map(|task| {
             let text = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
             text.split_whitespace().next()?.parse::<u64>().ok()
         })
         .sum()
 }
 
+/// The sandbox on a thread of its own, with its own current_thread runtime: the accept loop
+/// and every connection task run there, never on the client's thread.
+struct SandboxThread {
+    omni_base_url: String,
+    cpu: ThreadCpu,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl SandboxThread {
+    fn start() -> SandboxThread {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sandbox".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("sandbox runtime");
+                runtime.block_on(async move {
+                    let sandbox = Sandbox::start(SandboxConfig::default())
+                        .await
+                        .expect("sandbox");
+                    ready_tx
+                        .send((sandbox.omni_base_url(), ThreadCpu::current()))
+                        .expect("ready");
+                    // The runtime (and so the server) lives until the bench is done.
+                    let _ = stopped.await;
+                    sandbox.shutdown().await;
+                });
+            })
+            .expect("sandbox thread");
+        let (omni_base_url, cpu) = ready_rx.recv().expect("sandbox started");
+        SandboxThread {
+            omni_base_url,
+            cpu,
+            stop,
+            thread,
+        }
+    }
+
+    fn shutdown(self) {
+        let _ = self.stop.send(());
+        self.thread.join().expect("sandbox thread");
+    }
+}
+
+/// What the runs share: the client side's handles and both threads' clocks.
+struct Bench {
+    http: reqwest::Client,
+    store: StoreClient,
+    omni_base_url: String,
+    client_cpu: ThreadCpu,
+    sandbox_cpu: ThreadCpu,
+}
+
+struct Run {
+    requests_per_s: f64,
+    /// CPU time of the client thread per request, in microseconds.
+    client_cpu_us: f64,
+    /// CPU time of the sandbox thread per request, in microseconds.
+    sandbox_cpu_us: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
 /// Marks the start of a run.
 struct Start {
     wall: Instant,
-    cpu_ns: u64,
+    client_ns: Option<u64>,
+    sandbox_ns: Option<u64>,
 }
 
-fn start() -> Start {
-    Start {
-        wall: Instant::now(),
-        cpu_ns: process_cpu_ns(),
+impl Bench {
+    fn start(&self) -> Start {
+        Start {
+            client_ns: self.client_cpu.ns(),
+            sandbox_ns: self.sandbox_cpu.ns(),
+            wall: Instant::now(),
+        }
     }
-}
 
-fn summarise(mut latencies: Vec<Duration>, start: Start) -> Run {
-    let elapsed = start.wall.elapsed();
-    let cpu_ns = process_cpu_ns().saturating_sub(start.cpu_ns);
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
-    Run {
-        requests_per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
-        cpu_us: cpu_ns as f64 / 1e3 / latencies.len() as f64,
-        p50: at(0.50),
-        p99: at(0.99),
+    fn summarise(&self, mut latencies: Vec<Duration>, start: Start) -> Run {
+        let elapsed = start.wall.elapsed();
+        let n = latencies.len() as f64;
+        let per_request = |before: Option<u64>, after: Option<u64>| match (before, after) {
+            (Some(before), Some(after)) => after.saturating_sub(before) as f64 / 1e3 / n,
+            _ => f64::NAN,
+        };
+        let client_cpu_us = per_request(start.client_ns, self.client_cpu.ns());
+        let sandbox_cpu_us = per_request(start.sandbox_ns, self.sandbox_cpu.ns());
+        latencies.sort();
+        let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+        Run {
+            requests_per_s: n / elapsed.as_secs_f64(),
+            client_cpu_us,
+            sandbox_cpu_us,
+            p50: at(0.50),
+            p99: at(0.99),
+        }
     }
-}
 
-async fn run_omni(store: &StoreClient, workload: Workload, requests: usize) -> Run {
-    let body = Arc::new(payload());
-    let started = start();
-    let tasks: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let store = store.clone();
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(requests / CONCURRENCY);
-                for _ in 0..requests / CONCURRENCY {
-                    let t = Instant::now();
-                    let request = match workload {
-                        Workload::Get => store.get(CATALOG_PATH),
-                        Workload::Post => store.request(Method::POST, SYNC_PATH).json(&*body),
-                    };
-                    // Same work as the plain side: the answer is read, not parsed.
-                    let response = request.send().await.expect("OmniClient request");
-                    assert!(!response.bytes().is_empty());
-                    latencies.push(t.elapsed());
-                }
-                latencies
+    /// `requests` requests the `way` way, from `CONCURRENCY` tasks each sending one request
+    /// after another.
+    async fn run(&self, way: Way, workload: Workload, requests: usize) -> Run {
+        // What a plain reqwest user does: serde_json per request. For this payload its bytes
+        // are the JSON.stringify form, so the signature computed once over them stays valid.
+        let payload = payload();
+        let signed_body = match workload {
+            Workload::Get => Vec::new(),
+            Workload::Post => serde_json::to_vec(&payload).unwrap(),
+        };
+        if workload == Workload::Post {
+            let stringified = omni_sign::json::stringify(&payload, omni_sign::json::Mode::Strict)
+                .unwrap()
+                .json;
+            assert_eq!(stringified.as_bytes(), signed_body.as_slice());
+        }
+        let (url, headers) = precomputed(&self.omni_base_url, workload, &signed_body);
+        let request = Arc::new(Request {
+            way,
+            workload,
+            store: self.store.clone(),
+            http: self.http.clone(),
+            signer: Signer::new(demo::PARTNER_SECRET.as_bytes()).unwrap(),
+            url,
+            headers,
+            payload,
+        });
+        let started = self.start();
+        let tasks: Vec<_> = (0..CONCURRENCY)
+            .map(|_| {
+                let request = request.clone();
+                tokio::spawn(async move {
+                    let mut latencies = Vec::with_capacity(requests / CONCURRENCY);
+                    for _ in 0..requests / CONCURRENCY {
+                        let t = Instant::now();
+                        request.send().await;
+                        latencies.push(t.elapsed());
+                    }
+                    latencies
+                })
             })
-        })
-        .collect();
-    let mut all = Vec::with_capacity(requests);
-    for task in tasks {
-        all.extend(task.await.expect("task"));
+            .collect();
+        let mut all = Vec::with_capacity(requests);
+        for task in tasks {
+            all.extend(task.await.expect("task"));
+        }
+        self.summarise(all, started)
     }
-    summarise(all, started)
+}
+
+/// One way's request, sent again and again by every task of a run.
+struct Request {
+    way: Way,
+    workload: Workload,
+    store: StoreClient,
+    http: reqwest::Client,
+    signer: Signer,
+    url: String,
+    /// Signed once before the run; the per-request signing way overwrites the signature.
+    headers: HeaderMap,
+    payload: serde_json::Value,
+}
+
+impl Request {
+    async fn send(&self) {
+        if self.way == Way::Omni {
+            let request = match self.workload {
+                Workload::Get => self.store.get(CATALOG_PATH),
+                Workload::Post => self
+                    .store
+                    .request(Method::POST, SYNC_PATH)
+                    .json(&self.payload),
+            };
+            // Same work as the plain ways: the answer is read, not parsed.
+            let response = request.send().await.expect("OmniClient request");
+            assert!(!response.bytes().is_empty());
+            return;
+        }
+        let mut headers = self.headers.clone();
+        let (method, body) = match self.workload {
+            Workload::Get => (reqwest::Method::GET, Vec::new()),
+            Workload::Post => (
+                reqwest::Method::POST,
+                serde_json::to_vec(&self.payload).expect("serialise"),
+            ),
+        };
+        if self.way == Way::Signing {
+            sign_now(
+                &self.signer,
+                method.as_str(),
+                &self.url,
+                &body,
+                &mut headers,
+            );
+        }
+        let mut request = self.http.request(method, self.url.as_str());
+        if self.workload == Workload::Post {
+            request = request.body(body);
+        }
+        // The same per-attempt timeout OmniClient sets by default: a timer each.
+        let response = request
+            .timeout(omni_client::DEFAULT_TIMEOUT)
+            .headers(headers)
+            .send()
+            .await
+            .expect("reqwest request");
+        assert!(response.status().is_success(), "{}", response.status());
+        let bytes = response.bytes().await.expect("body");
+        assert!(!bytes.is_empty());
+    }
 }
 
 /// Headers signed once for the whole run: valid as long as the run stays inside the +-300 s
 /// window, which a bounded run does.
-fn precomputed(sandbox: &Sandbox, workload: Workload, body: &[u8]) -> (String, HeaderMap) {
+fn precomputed(omni_base_url: &str, workload: Workload, body: &[u8]) -> (String, HeaderMap) {
     let url = format!(
-        "{}{}",
-        sandbox.omni_base_url(),
+        "{omni_base_url}{}",
         match workload {
             Workload::Get => CATALOG_PATH,
             Workload::Post => SYNC_PATH,
         }
     );
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let signed = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))
-        .unwrap()
-        .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)
-        .unwrap();
     let method = match workload {
         Workload::Get => "GET",
         Workload::Post => "POST",
     };
     let signer = Signer::new(demo::PARTNER_SECRET.as_bytes()).unwrap();
-    let signature = signer.sign_request(method, &url, &signed, body).unwrap();
     let mut headers = HeaderMap::new();
-    omni_sign::http::set_signed_headers(
-        &mut headers,
-        &signed,
-        &signature,
-        SignatureFormat::Prefixed,
-    )
-    .unwrap();
+    sign_now(&signer, method, &url, body, &mut headers);
     if workload == Workload::Post {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
@@ -185,89 +378,23 @@ fn sign_now(signer: &Signer, method: &str, url: &str, body: &[u8], headers: &mut
         .unwrap();
 }
 
-/// Plain reqwest: with `sign_each`, signing every request through omni-sign (the floor of
-/// any signing client); without, the headers signed once before the run.
-async fn run_plain(
-    http: &reqwest::Client,
-    sandbox: &Sandbox,
-    workload: Workload,
-    requests: usize,
-    sign_each: bool,
-) -> Run {
-    let signer = Arc::new(Signer::new(demo::PARTNER_SECRET.as_bytes()).unwrap());
-    // What a plain reqwest user does: serde_json per request. For this payload its bytes are
-    // the JSON.stringify form, so the signature computed once over them stays valid.
-    let payload = Arc::new(payload());
-    let signed_body = match workload {
-        Workload::Get => Vec::new(),
-        Workload::Post => serde_json::to_vec(&*payload).unwrap(),
-    };
-    if workload == Workload::Post {
-        let stringified = omni_sign::json::stringify(&*payload, omni_sign::json::Mode::Strict)
-            .unwrap()
-            .json;
-        assert_eq!(stringified.as_bytes(), signed_body.as_slice());
-    }
-    let (url, headers) = precomputed(sandbox, workload, &signed_body);
-    let url = Arc::new(url);
-    let started = start();
-    let tasks: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let http = http.clone();
-            let url = url.clone();
-            let headers = headers.clone();
-            let payload = payload.clone();
-            let signer = signer.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(requests / CONCURRENCY);
-                for _ in 0..requests / CONCURRENCY {
-                    let t = Instant::now();
-                    let mut headers = headers.clone();
-                    let (method, body) = match workload {
-                        Workload::Get => (reqwest::Method::GET, Vec::new()),
-                        Workload::Post => (
-                            reqwest::Method::POST,
-                            serde_json::to_vec(&*payload).expect("serialise"),
-                        ),
-                    };
-                    if sign_each {
-                        sign_now(&signer, method.as_str(), &url, &body, &mut headers);
-                    }
-                    let mut request = http.request(method, url.as_str());
-                    if workload == Workload::Post {
-                        request = request.body(body);
-                    }
-                    // The same per-attempt timeout OmniClient sets by default: a timer each.
-                    let response = request
-                        .timeout(omni_client::DEFAULT_TIMEOUT)
-                        .headers(headers)
-                        .send()
-                        .await
-                        .expect("reqwest request");
-                    assert!(response.status().is_success(), "{}", response.status());
-                    let bytes = response.bytes().await.expect("body");
-                    assert!(!bytes.is_empty());
-                    latencies.push(t.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut all = Vec::with_capacity(requests);
-    for task in tasks {
-        all.extend(task.await.expect("task"));
-    }
-    summarise(all, started)
+/// The `q` quantile of `v`, interpolating between neighbours.
+fn quantile(v: &[f64], q: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let at = (v.len() - 1) as f64 * q;
+    let (low, high) = (at.floor() as usize, at.ceil() as usize);
+    v[low] + (v[high] - v[low]) * (at - low as f64)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+fn median(v: &[f64]) -> f64 {
+    quantile(v, 0.5)
+}
+
+fn spread(v: &[f64], digits: usize) -> String {
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{min:.digits$}-{max:.digits$}")
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -277,47 +404,78 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn row(label: &str, runs: &[Run]) -> String {
-    let rps: Vec<f64> = runs.iter().map(|r| r.requests_per_s).collect();
-    let cpu: Vec<f64> = runs.iter().map(|r| r.cpu_us).collect();
-    let p50: Vec<f64> = runs.iter().map(|r| r.p50.as_secs_f64() * 1e3).collect();
-    let p99: Vec<f64> = runs.iter().map(|r| r.p99.as_secs_f64() * 1e3).collect();
-    let spread = |v: &[f64], digits: usize| {
-        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = v.iter().copied().fold(0.0, f64::max);
-        format!("{min:.digits$}-{max:.digits$}")
+fn way_row(label: &str, runs: &[Run]) -> String {
+    let of = |f: fn(&Run) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+    let rps = of(|r| r.requests_per_s);
+    let client = of(|r| r.client_cpu_us);
+    let sandbox = of(|r| r.sandbox_cpu_us);
+    let p50 = of(|r| r.p50.as_secs_f64() * 1e3);
+    let p99 = of(|r| r.p99.as_secs_f64() * 1e3);
+    format!(
+        "| {label} | {:.0} | {} | {:.2} | {} | {:.2} | {:.3} | {:.3} | {} |",
+        median(&rps),
+        spread(&rps, 0),
+        median(&client),
+        spread(&client, 2),
+        median(&sandbox),
+        median(&p50),
+        median(&p99),
+        spread(&p99, 3),
+    )
+}
+
+/// Per-round comparison of `runs` with the precomputed way's runs of the same rounds.
+fn ratio_row(label: &str, runs: &[Run], plain: &[Run]) -> String {
+    let pairs = || runs.iter().zip(plain);
+    let percent = |f: fn(&Run) -> f64| {
+        pairs()
+            .map(|(r, p)| (f(r) / f(p) - 1.0) * 100.0)
+            .collect::<Vec<f64>>()
+    };
+    let rps = percent(|r| r.requests_per_s);
+    let cpu = percent(|r| r.client_cpu_us);
+    let cpu_us: Vec<f64> = pairs()
+        .map(|(r, p)| r.client_cpu_us - p.client_cpu_us)
+        .collect();
+    let iqr = |v: &[f64], unit: &str| {
+        format!(
+            "{:+.1}{unit} to {:+.1}{unit}",
+            quantile(v, 0.25),
+            quantile(v, 0.75)
+        )
     };
     format!(
-        "| {label} | {:.1} | {} | {:.0} | {} | {:.2} | {:.2} | {} |",
-        median(cpu.clone()),
-        spread(&cpu, 1),
-        median(rps.clone()),
-        spread(&rps, 0),
-        median(p50),
-        median(p99.clone()),
-        spread(&p99, 2),
+        "| {label} | {:+.1}% | {} | {:+.1}% | {} | {:+.2} | {} |",
+        median(&rps),
+        iqr(&rps, "%"),
+        median(&cpu),
+        iqr(&cpu, "%"),
+        median(&cpu_us),
+        iqr(&cpu_us, ""),
     )
 }
 
 fn main() {
-    let rounds = env_usize("OMNI_BENCH_ROUNDS", 11);
-    let requests = env_usize("OMNI_BENCH_REQUESTS", 20_000) / CONCURRENCY * CONCURRENCY;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let rounds = env_usize("OMNI_BENCH_ROUNDS", 42).max(1);
+    let requests = (env_usize("OMNI_BENCH_REQUESTS", 6_000) / CONCURRENCY).max(1) * CONCURRENCY;
+    let sandbox = SandboxThread::start();
+    // The client's tasks all run on this thread: its CPU clock is the client's cost.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    let began = Instant::now();
+    let process_before = process_cpu_ns();
+    let measured = std::cell::Cell::new(0u64);
     runtime.block_on(async {
-        let sandbox = Sandbox::start(SandboxConfig::default())
-            .await
-            .expect("sandbox");
-        // The same reqwest client settings on both sides: OmniClient is given this client.
+        // The same reqwest client settings on all sides: OmniClient is given this client.
         let http = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("reqwest client");
         let client = OmniClient::builder()
-            .base_url(&sandbox.omni_base_url())
+            .base_url(&sandbox.omni_base_url)
             .client_id(demo::PARTNER_CLIENT_ID)
             .secret_key(demo::PARTNER_SECRET)
             .retry_policy(RetryPolicy::none())
@@ -327,55 +485,81 @@ fn main() {
         let store = client
             .store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)
             .expect("store");
+        let bench = Bench {
+            http,
+            store,
+            omni_base_url: sandbox.omni_base_url.clone(),
+            client_cpu: ThreadCpu::current(),
+            sandbox_cpu: sandbox.cpu.clone(),
+        };
+        let client_before = bench.client_cpu.ns();
+        let sandbox_before = bench.sandbox_cpu.ns();
 
         println!(
-            "{rounds} runs per way, {requests} requests per run, {CONCURRENCY} concurrent tasks, \
-             sandbox in the same process on 127.0.0.1"
+            "{rounds} rounds x {requests} requests per way, {CONCURRENCY} concurrent tasks on a \
+             current_thread runtime; omni-sandbox on its own thread and current_thread runtime, \
+             127.0.0.1"
         );
+        if bench.client_cpu.0.is_none() {
+            println!("(no /proc/thread-self/schedstat here: CPU columns are NaN)");
+        }
         for workload in [Workload::Get, Workload::Post] {
             // Warm-up: connections, allocator, caches.
-            run_omni(&store, workload, requests / 4).await;
-            run_plain(&http, &sandbox, workload, requests / 4, true).await;
-            run_plain(&http, &sandbox, workload, requests / 4, false).await;
+            for way in ORDERS[0] {
+                bench.run(way, workload, requests).await;
+            }
             let mut omni = Vec::new();
             let mut signing = Vec::new();
             let mut plain = Vec::new();
             for round in 0..rounds {
-                // Rotate which way goes first.
-                for way in 0..3 {
-                    match (round + way) % 3 {
-                        0 => omni.push(run_omni(&store, workload, requests).await),
-                        1 => signing
-                            .push(run_plain(&http, &sandbox, workload, requests, true).await),
-                        _ => plain
-                            .push(run_plain(&http, &sandbox, workload, requests, false).await),
+                for way in ORDERS[round % ORDERS.len()] {
+                    let run = bench.run(way, workload, requests).await;
+                    match way {
+                        Way::Omni => omni.push(run),
+                        Way::Signing => signing.push(run),
+                        Way::Plain => plain.push(run),
                     }
                 }
             }
-            let rps = |runs: &[Run]| median(runs.iter().map(|r| r.requests_per_s).collect());
             println!();
             println!("### {}", workload.name());
             println!();
             println!(
-                "| way | CPU µs/request (median) | CPU µs/request (min-max) | requests/s (median) | requests/s (min-max) | p50 ms (median) | p99 ms (median) | p99 ms (min-max) |"
+                "| way | requests/s (median) | requests/s (min-max) | client CPU µs/request (median) | client CPU µs/request (min-max) | sandbox CPU µs/request (median) | p50 ms (median) | p99 ms (median) | p99 ms (min-max) |"
             );
-            println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-            println!("{}", row("OmniClient", &omni));
-            println!("{}", row("plain reqwest, signed per request", &signing));
-            println!("{}", row("plain reqwest, headers precomputed", &plain));
+            println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            println!("{}", way_row("OmniClient", &omni));
+            println!("{}", way_row("plain reqwest, signed per request", &signing));
+            println!("{}", way_row("plain reqwest, headers precomputed", &plain));
             println!();
-            let cpu = |runs: &[Run]| median(runs.iter().map(|r| r.cpu_us).collect());
             println!(
-                "vs precomputed (medians): requests/s OmniClient {:+.1}%, signing per request {:+.1}%; \
-                 CPU per request OmniClient {:+.2} µs ({:+.1}%), signing per request {:+.2} µs ({:+.1}%)",
-                (rps(&omni) / rps(&plain) - 1.0) * 100.0,
-                (rps(&signing) / rps(&plain) - 1.0) * 100.0,
-                cpu(&omni) - cpu(&plain),
-                (cpu(&omni) / cpu(&plain) - 1.0) * 100.0,
-                cpu(&signing) - cpu(&plain),
-                (cpu(&signing) / cpu(&plain) - 1.0) * 100.0,
+                "| vs headers precomputed, per-round | requests/s (median) | requests/s (IQR) | client CPU/request (median) | client CPU/request (IQR) | client CPU µs/request extra (median) | extra µs (IQR) |"
+            );
+            println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            println!("{}", ratio_row("OmniClient", &omni, &plain));
+            println!(
+                "{}",
+                ratio_row("plain reqwest, signed per request", &signing, &plain)
             );
         }
-        sandbox.shutdown().await;
+        if let (Some(a), Some(b), Some(c), Some(d)) = (
+            client_before,
+            bench.client_cpu.ns(),
+            sandbox_before,
+            bench.sandbox_cpu.ns(),
+        ) {
+            measured.set(b - a + (d - c));
+        }
     });
+    println!();
+    println!("whole bench: {:.1} s", began.elapsed().as_secs_f64());
+    // Work on any other thread would escape both clocks.
+    if let (Some(before), Some(after)) = (process_before, process_cpu_ns()) {
+        let other = (after - before).saturating_sub(measured.get());
+        println!(
+            "CPU on threads other than client and sandbox: {:.1} ms",
+            other as f64 / 1e6
+        );
+    }
+    sandbox.shutdown();
 }
