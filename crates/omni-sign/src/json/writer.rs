@@ -79,8 +79,9 @@ impl Writer {
     pub(crate) fn new(mode: Mode, capacity: usize) -> Self {
         Writer {
             out: String::with_capacity(capacity),
-            frames: Vec::new(),
-            keys: Vec::new(),
+            // Room for typical bodies (a few levels, a few dozen keys) without regrowth.
+            frames: Vec::with_capacity(8),
+            keys: Vec::with_capacity(32),
             warnings: Vec::new(),
             mode,
         }
@@ -222,6 +223,15 @@ impl Writer {
     /// The inside of a quoted string (no quotes).
     pub(crate) fn write_str_body(&mut self, s: &str) {
         let bytes = s.as_bytes();
+        // Most strings (every key, most values) need no escape: one check over all of it, a
+        // fold the compiler vectorises, then one copy.
+        let clean = !bytes
+            .iter()
+            .fold(false, |found, &b| found | NEEDS_ESCAPE[usize::from(b)]);
+        if clean {
+            self.out.push_str(s);
+            return;
+        }
         let mut run = 0;
         let mut i = 0;
         while i < bytes.len() {
