@@ -223,12 +223,14 @@ impl Writer {
     /// The inside of a quoted string (no quotes).
     pub(crate) fn write_str_body(&mut self, s: &str) {
         let bytes = s.as_bytes();
-        // Most strings (every key, most values) need no escape: one check over all of it, a
-        // fold the compiler vectorises, then one copy.
-        let clean = !bytes
-            .iter()
-            .fold(false, |found, &b| found | NEEDS_ESCAPE[usize::from(b)]);
-        if clean {
+        // Short strings (every key, most values) rarely need an escape: one check over all of
+        // it, then one copy. Longer ones go straight to the word loop, which copies runs
+        // between escapes without scanning twice.
+        if bytes.len() < 32
+            && !bytes
+                .iter()
+                .fold(false, |found, &b| found | NEEDS_ESCAPE[usize::from(b)])
+        {
             self.out.push_str(s);
             return;
         }
