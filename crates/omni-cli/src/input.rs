@@ -57,7 +57,26 @@ pub struct StoreArgs {
     /// The store's token, sent as x-store-token. Prefer the OMNI_STORE_TOKEN environment
     /// variable: flags show up in `ps` and shell history.
     #[arg(long, value_name = "TOKEN")]
-    pub store_token: Option<String>,
+    pub store_token: Option<TokenArg>,
+}
+
+/// A store token given as a flag: parsed straight into memory that is zeroed on drop (clap
+/// keeps parsed values, and may clone them), and never shown by `Debug`.
+#[derive(Clone)]
+pub struct TokenArg(Zeroizing<String>);
+
+impl std::str::FromStr for TokenArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(TokenArg(Zeroizing::new(text.to_owned())))
+    }
+}
+
+impl std::fmt::Debug for TokenArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("REDACTED")
+    }
 }
 
 /// A store client id and its token.
@@ -79,7 +98,7 @@ impl StoreArgs {
             (None, Some(_)) => Err(CliError::StoreClientIdMissing),
             (Some(id), Some(token)) => Ok(Some(Store {
                 client_id: id.clone(),
-                token: Zeroizing::new(token.clone()),
+                token: token.0.clone(),
             })),
             (Some(id), None) => match std::env::var("OMNI_STORE_TOKEN") {
                 Ok(token) => Ok(Some(Store {
@@ -221,6 +240,31 @@ pub fn shell_quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_token_flag_is_never_shown() {
+        use clap::Parser;
+        #[derive(Debug, clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            store: StoreArgs,
+        }
+        let cli = Cli::parse_from([
+            "omni",
+            "--store-client-id",
+            "store_1",
+            "--store-token",
+            "stkn_secret_value",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(
+            shown.contains("store_1") && !shown.contains("stkn_secret_value"),
+            "{shown}"
+        );
+        let store = cli.store.load().unwrap().unwrap();
+        assert_eq!(store.token.as_str(), "stkn_secret_value");
+        assert!(!format!("{store:?}").contains("stkn_secret_value"));
+    }
 
     #[test]
     fn shell_quote_escapes_single_quotes() {
