@@ -3,13 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State as AxumState};
+use axum::extract::{FromRequest, Query, Request, State as AxumState};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::fault::Fault;
@@ -20,6 +21,26 @@ type Shared = AxumState<Arc<State>>;
 
 fn ok() -> Response {
     json_response(StatusCode::OK, &json!({ "ok": true }))
+}
+
+/// An admin request's JSON body. A body that is not JSON, not sent as JSON, or not the shape
+/// the route takes is answered in JSON like every other admin answer,
+/// `{"ok": false, "error": "..."}` with axum's status for it (400, 415 or 422), instead of
+/// axum's plain-text rejection.
+struct AdminJson<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(AdminJson(value)),
+            Err(rejection) => Err(json_response(
+                rejection.status(),
+                &json!({ "ok": false, "error": rejection.body_text() }),
+            )),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -88,12 +109,12 @@ struct CountQuery {
     path: Option<String>,
 }
 
-async fn partners(AxumState(s): Shared, Json(p): Json<PartnerIn>) -> Response {
+async fn partners(AxumState(s): Shared, AdminJson(p): AdminJson<PartnerIn>) -> Response {
     s.register_partner(&p.client_id, p.secret.expose_secret());
     ok()
 }
 
-async fn stores(AxumState(s): Shared, Json(p): Json<StoreIn>) -> Response {
+async fn stores(AxumState(s): Shared, AdminJson(p): AdminJson<StoreIn>) -> Response {
     s.register_store(
         &p.partner_client_id,
         &p.store_client_id,
@@ -102,12 +123,12 @@ async fn stores(AxumState(s): Shared, Json(p): Json<StoreIn>) -> Response {
     ok()
 }
 
-async fn onekyc(AxumState(s): Shared, Json(p): Json<OneKycIn>) -> Response {
+async fn onekyc(AxumState(s): Shared, AdminJson(p): AdminJson<OneKycIn>) -> Response {
     s.register_onekyc(&p.client_id, p.pass_key.expose_secret());
     ok()
 }
 
-async fn clock_shift(AxumState(s): Shared, Json(c): Json<ClockIn>) -> Response {
+async fn clock_shift(AxumState(s): Shared, AdminJson(c): AdminJson<ClockIn>) -> Response {
     if c.unpin == Some(true) {
         s.pin_clock(None);
     }
@@ -131,7 +152,7 @@ async fn clock(AxumState(s): Shared) -> Response {
     )
 }
 
-async fn settings(AxumState(s): Shared, Json(c): Json<SettingsIn>) -> Response {
+async fn settings(AxumState(s): Shared, AdminJson(c): AdminJson<SettingsIn>) -> Response {
     if let Some(on) = c.debug {
         s.set_debug(on);
     }
@@ -160,7 +181,7 @@ async fn revoke(AxumState(s): Shared) -> Response {
     ok()
 }
 
-async fn faults(AxumState(s): Shared, Json(f): Json<InjectIn>) -> Response {
+async fn faults(AxumState(s): Shared, AdminJson(f): AdminJson<InjectIn>) -> Response {
     let fault = match f.fault {
         FaultIn::Latency { ms } => Fault::Latency(Duration::from_millis(ms)),
         FaultIn::Status { status } => Fault::Status(status),

@@ -149,3 +149,45 @@ async fn clock_settings_faults_and_revoke_over_http() {
         .unwrap();
     assert!(response.status().is_client_error());
 }
+
+#[tokio::test]
+async fn a_malformed_admin_body_gets_a_json_error() {
+    let sb = Sandbox::start(SandboxConfig::empty()).await.unwrap();
+    // Not JSON, the wrong shape (an unknown field), and JSON not sent as JSON.
+    for (body, content_type, status) in [
+        ("{\"clientId\": ", "application/json", 400),
+        (
+            "{\"clientId\": \"p\", \"secret\": \"s\", \"extra\": 1}",
+            "application/json",
+            422,
+        ),
+        (
+            "{\"clientId\": \"p\", \"secret\": \"s\"}",
+            "text/plain",
+            415,
+        ),
+    ] {
+        let response = client()
+            .post(format!("{}/_sandbox/partners", sb.base_url()))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "{body}"
+        );
+        let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert_eq!(answer["ok"], false, "{answer}");
+        assert!(!answer["error"].as_str().unwrap().is_empty(), "{answer}");
+    }
+    // Nothing was registered by the rejected requests.
+    let now = sb.admin().now_ms();
+    let mut call = Call::new("GET", "/api/v1/partner/stores/catalog/x1", b"", now);
+    call.partner = "p";
+    call.secret = "s";
+    assert_eq!(call.send(&sb).await.code(), "AUTH_004");
+}
