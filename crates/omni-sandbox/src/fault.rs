@@ -12,9 +12,12 @@ pub enum Fault {
     /// Wait this long, then serve the request normally.
     Latency(Duration),
     /// Answer with this HTTP status and a JSON error body (code `FAULT_001`) without serving
-    /// the request. A number that is not a valid status is answered as 500.
+    /// the request: Omni's error body, or OneKYC's (`{"success":false,"errors":[..]}`) on the
+    /// OneKYC routes. It injects errors: a number that is not a 4xx or 5xx status is answered as
+    /// 500 (the admin HTTP API rejects it with 422).
     Status(u16),
-    /// Answer 429 with a `Retry-After` header (code `RATE_001`).
+    /// Answer 429 with a `Retry-After` header (code `RATE_001`), in the route's API's error
+    /// shape as for [`Fault::Status`].
     TooManyRequests {
         /// The value of `Retry-After`, in seconds.
         retry_after_secs: u64,

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::admin::Admin;
 use crate::error::Error;
 use crate::fault::Fault;
-use crate::reply::{ApiError, RequestId, json_response};
+use crate::reply::{ApiError, RequestId, json_response, onekyc_error};
 use crate::state::State;
 use crate::{admin_api, demo, omni, onekyc};
 
@@ -353,13 +353,13 @@ async fn handle(
 ) -> Result<Response<Body>, Infallible> {
     let id = RequestId(Uuid::new_v4());
     request.extensions_mut().insert(id);
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
     let admin = path == "/_sandbox" || path.starts_with("/_sandbox/");
     let fault = if admin {
         None
     } else {
-        state.count(path);
-        state.take_fault(path)
+        state.count(&path);
+        state.take_fault(&path)
     };
     let mut response = match fault {
         None => route(router, request).await,
@@ -368,16 +368,20 @@ async fn handle(
             route(router, request).await
         }
         Some(Fault::Status(status)) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            ApiError::new(status, "FAULT_001", "Injected fault").into_response(id)
+            let status = StatusCode::from_u16(status)
+                .ok()
+                .filter(|s| s.is_client_error() || s.is_server_error())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            fault_error(&path, status, "FAULT_001", "Injected fault", id)
         }
         Some(Fault::TooManyRequests { retry_after_secs }) => {
-            let mut response = ApiError::new(
+            let mut response = fault_error(
+                &path,
                 StatusCode::TOO_MANY_REQUESTS,
                 "RATE_001",
                 "Too many requests",
-            )
-            .into_response(id);
+                id,
+            );
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -398,6 +402,25 @@ async fn handle(
         response.headers_mut().insert("x-request-id", value);
     }
     Ok(response)
+}
+
+/// An injected error in the shape of the API the path belongs to: OneKYC's
+/// `{"success":false,"errors":[{"code","cause"}]}` on its routes, Omni's error body elsewhere.
+fn fault_error(
+    path: &str,
+    status: StatusCode,
+    code: &'static str,
+    message: &str,
+    id: RequestId,
+) -> Response<Body> {
+    let onekyc = path.starts_with(ESIGN_PREFIX) // also ONEKYC_TOKEN_PREFIX
+        || path == TOKEN_PATH
+        || path == SUBMISSIONS_PATH;
+    if onekyc {
+        onekyc_error(status, &[(code, message)])
+    } else {
+        ApiError::new(status, code, message).into_response(id)
+    }
 }
 
 async fn route(router: Router, request: Request<Incoming>) -> Response<Body> {

@@ -184,7 +184,18 @@ async fn a_malformed_admin_body_gets_a_json_error() {
         assert_eq!(answer["ok"], false, "{answer}");
         assert!(!answer["error"].as_str().unwrap().is_empty(), "{answer}");
     }
-    // Nothing was registered by the rejected requests.
+    // A status fault must inject an error status.
+    let response = client()
+        .post(format!("{}/_sandbox/faults", sb.base_url()))
+        .header("content-type", "application/json")
+        .body(json!({"fault": {"kind": "status", "status": 200}, "times": 1}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(answer["ok"], false, "{answer}");
+    // Nothing was registered or injected by the rejected requests.
     let now = sb.admin().now_ms();
     let mut call = Call::new("GET", "/api/v1/partner/stores/catalog/x1", b"", now);
     call.partner = "p";

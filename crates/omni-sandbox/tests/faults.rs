@@ -9,6 +9,16 @@ use omni_sandbox::Fault;
 
 const PATH: &str = "/v1/esign/partner/authentication";
 
+/// The code of a OneKYC error body, `{"success":false,"errors":[{"code","cause"}]}`.
+fn onekyc_code(answer: &common::Answer) -> String {
+    let body = answer.json();
+    assert_eq!(body["success"], false, "{body}");
+    body["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn status_fault_applies_to_the_next_n_requests_only() {
     let sb = sandbox().await;
@@ -16,12 +26,54 @@ async fn status_fault_applies_to_the_next_n_requests_only() {
     for _ in 0..2 {
         let answer = get(&sb, PATH, &[]).await;
         assert_eq!(answer.status, 503);
-        assert_eq!(answer.code(), "FAULT_001");
-        answer.request_id();
+        // A OneKYC route answers in OneKYC's error shape.
+        assert_eq!(onekyc_code(&answer), "FAULT_001");
     }
     // Served normally again: the missing-header answer of the real route.
     assert_eq!(get(&sb, PATH, &[]).await.status, 400);
     assert_eq!(sb.admin().request_count(PATH), 3);
+}
+
+#[tokio::test]
+async fn faults_answer_in_the_shape_of_the_routes_api() {
+    let sb = sandbox().await;
+    let omni = "/api/v1/partner/stores/catalog/x1";
+    let onekyc = [
+        PATH,
+        "/onekyc-token/v1/esign/partner/authentication",
+        "/esign-partner/v1/submissions/urls",
+        "/onekyc/esign-partner/v1/submissions/urls",
+    ];
+    sb.admin()
+        .inject(Fault::Status(502), 1 + onekyc.len() as u32);
+    let answer = get(&sb, omni, &[]).await;
+    assert_eq!((answer.status, answer.code().as_str()), (502, "FAULT_001"));
+    answer.request_id();
+    for path in onekyc {
+        let answer = get(&sb, path, &[]).await;
+        assert_eq!(answer.status, 502, "{path}");
+        assert_eq!(onekyc_code(&answer), "FAULT_001", "{path}");
+    }
+    sb.admin().inject(
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let answer = get(&sb, omni, &[]).await;
+    assert_eq!((answer.status, answer.code().as_str()), (429, "RATE_001"));
+}
+
+#[tokio::test]
+async fn a_status_fault_is_always_an_error_status() {
+    let sb = sandbox().await;
+    // Not an error status, or not a status at all: answered as 500, never a success.
+    for status in [200, 204, 302, 99, 1000] {
+        sb.admin().inject(Fault::Status(status), 1);
+        let answer = get(&sb, PATH, &[]).await;
+        assert_eq!(answer.status, 500, "{status}");
+        assert_eq!(onekyc_code(&answer), "FAULT_001", "{status}");
+    }
 }
 
 #[tokio::test]
@@ -36,7 +88,7 @@ async fn too_many_requests_carries_retry_after() {
     let answer = get(&sb, PATH, &[]).await;
     assert_eq!(answer.status, 429);
     assert_eq!(answer.headers["retry-after"], "7");
-    assert_eq!(answer.code(), "RATE_001");
+    assert_eq!(onekyc_code(&answer), "RATE_001");
 }
 
 #[tokio::test]
