@@ -51,8 +51,8 @@ const API_PREFIX: &str = "/api/v1";
 /// assert_eq!(canonical_path("/api/v10/x").unwrap().as_str(), "/api/v10/x");
 /// ```
 pub fn canonical_path(url: &str) -> Result<CanonicalPath<'_>, Error> {
-    // Byte loops rather than `str::find`: this runs on every signature, and a pattern
-    // searcher costs more than the rest of the base string's assembly.
+    // Scans of our own (`any`, `first`) rather than `str::find`: this runs on every signature,
+    // and a pattern searcher costs more than the rest of the base string's assembly.
     let bytes = url.as_bytes();
     if any(bytes, |b| (b < 0x20) | (b == 0x7f)) {
         return Err(Error::InvalidUrl("control character in the URL"));
