@@ -104,8 +104,13 @@ pub(crate) fn finish_sha256(state: &mut [u32; 8], tail: &[u8], total_len: usize)
     let end = if tail.len() < 56 { 64 } else { 128 };
     flat[end - 8..end].copy_from_slice(&((total_len as u64) * 8).to_be_bytes());
     compress256(state, &last[..end / 64]);
+    digest_bytes(state)
+}
+
+/// A SHA-256 state as the digest's 32 bytes (each word big-endian).
+pub(crate) fn digest_bytes(state: &[u32; 8]) -> [u8; 32] {
     let mut out = [0u8; 32];
-    for (bytes, word) in out.chunks_exact_mut(4).zip(*state) {
+    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
         bytes.copy_from_slice(&word.to_be_bytes());
     }
     out

@@ -13,7 +13,7 @@ use sha2::block_api::compress256;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::body::SHA256_IV as IV;
+use crate::body::{SHA256_IV as IV, digest_bytes};
 use crate::canonical::Sink;
 use crate::{BodyHash, CanonicalRequest, Error, Method, Signature, SignedHeaders, canonical_path};
 
@@ -215,14 +215,6 @@ fn copy_ends<const K: usize>(dst: &mut [u8], src: &[u8]) {
     dst[n - K..n].copy_from_slice(&src[n - K..]);
 }
 
-fn digest_bytes(state: &[u32; 8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    out
-}
-
 /// Signs requests with one partner secret key.
 ///
 /// Built once: the HMAC inner and outer key blocks are hashed at construction, so each
@@ -314,9 +306,7 @@ impl Signer {
             inner.put(&BodyHash::EMPTY_HEX);
         } else {
             let hash = inner.compress_alongside(body);
-            let mut hex = [0u8; 64];
-            crate::body::write_lower_hex(&hash, &mut hex);
-            inner.put(&hex);
+            inner.put(&crate::body::lower_hex(&hash));
         }
         Ok(self.outer_hash(&mut inner))
     }
