@@ -353,13 +353,13 @@ async fn handle(
 ) -> Result<Response<Body>, Infallible> {
     let id = RequestId(Uuid::new_v4());
     request.extensions_mut().insert(id);
-    let path = request.uri().path().to_owned();
+    let path = request.uri().path();
     let admin = path == "/_sandbox" || path.starts_with("/_sandbox/");
     let fault = if admin {
         None
     } else {
-        state.count(&path);
-        state.take_fault(&path)
+        state.count(path);
+        state.take_fault(path)
     };
     let mut response = match fault {
         None => route(router, request).await,
@@ -372,11 +372,11 @@ async fn handle(
                 .ok()
                 .filter(|s| s.is_client_error() || s.is_server_error())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            fault_error(&path, status, "FAULT_001", "Injected fault", id)
+            fault_error(path, status, "FAULT_001", "Injected fault", id)
         }
         Some(Fault::TooManyRequests { retry_after_secs }) => {
             let mut response = fault_error(
-                &path,
+                path,
                 StatusCode::TOO_MANY_REQUESTS,
                 "RATE_001",
                 "Too many requests",
@@ -413,7 +413,8 @@ fn fault_error(
     message: &str,
     id: RequestId,
 ) -> Response<Body> {
-    let onekyc = path.starts_with(ESIGN_PREFIX) // also ONEKYC_TOKEN_PREFIX
+    let onekyc = path.starts_with(ONEKYC_TOKEN_PREFIX)
+        || path.starts_with(ESIGN_PREFIX)
         || path == TOKEN_PATH
         || path == SUBMISSIONS_PATH;
     if onekyc {
