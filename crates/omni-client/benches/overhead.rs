@@ -107,9 +107,14 @@ impl ThreadCpu {
     }
 
     fn ns(&self) -> Option<u64> {
-        let text = std::fs::read_to_string(self.0.as_ref()?).ok()?;
-        text.split_whitespace().next()?.parse().ok()
+        schedstat_ns(self.0.as_ref()?)
     }
+}
+
+/// The first field of a `schedstat` file: time spent on the CPU, in nanoseconds.
+fn schedstat_ns(path: &std::path::Path) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.split_whitespace().next()?.parse().ok()
 }
 
 /// CPU time of every thread of this process, in nanoseconds: to check that the work stays on
@@ -117,10 +122,7 @@ impl ThreadCpu {
 fn process_cpu_ns() -> Option<u64> {
     let tasks = std::fs::read_dir("/proc/self/task").ok()?;
     tasks
-        .map(|task| {
-            let text = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            text.split_whitespace().next()?.parse::<u64>().ok()
-        })
+        .map(|task| schedstat_ns(&task.ok()?.path().join("schedstat")))
         .sum()
 }
 
