@@ -184,7 +184,7 @@ async fn revoke(AxumState(s): Shared) -> Response {
 async fn faults(AxumState(s): Shared, AdminJson(f): AdminJson<InjectIn>) -> Response {
     let fault = match f.fault {
         FaultIn::Latency { ms } => Fault::Latency(Duration::from_millis(ms)),
-        FaultIn::Status { status } if !(400..=599).contains(&status) => {
+        FaultIn::Status { status } if crate::fault::error_status(status).is_none() => {
             return json_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &json!({ "ok": false, "error": "a status fault takes a 4xx or 5xx status" }),

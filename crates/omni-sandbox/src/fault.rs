@@ -28,6 +28,14 @@ pub enum Fault {
     MalformedJson,
 }
 
+/// The status a [`Fault::Status`] answers with: only a 4xx or 5xx status, since it injects
+/// errors.
+pub(crate) fn error_status(status: u16) -> Option<axum::http::StatusCode> {
+    axum::http::StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| s.is_client_error() || s.is_server_error())
+}
+
 /// A pending fault: which requests it applies to, and how many more times.
 #[derive(Debug)]
 pub(crate) struct FaultRule {

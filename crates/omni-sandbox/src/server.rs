@@ -368,10 +368,8 @@ async fn handle(
             route(router, request).await
         }
         Some(Fault::Status(status)) => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_client_error() || s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status =
+                crate::fault::error_status(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             fault_error(path, status, "FAULT_001", "Injected fault", id)
         }
         Some(Fault::TooManyRequests { retry_after_secs }) => {
