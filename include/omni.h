@@ -27,10 +27,10 @@
 #define OMNI_BODY_HASH_BUFFER_SIZE 65
 
 // `flags` of omni_signer_sign: write the signature as bare hex instead of `sha256=<hex>`
-// (NOTES.md decision 1).
+// (`signature-format`).
 #define OMNI_SIGN_BARE_HEX 1
 
-// `flags` of omni_verify: accept only `sha256=<hex>`, not bare hex (NOTES.md decision 1).
+// `flags` of omni_verify: accept only `sha256=<hex>`, not bare hex (`signature-format`).
 #define OMNI_VERIFY_STRICT 1
 
 // The default tolerance of omni_verify around the server clock: 300,000 ms.
@@ -267,7 +267,7 @@ omni_status omni_verify(const uint8_t *secret,
                         uint32_t flags);
 
 // Re-writes the JSON text `json` (`json_len` bytes, no NUL needed) exactly as JavaScript's
-// `JSON.stringify(JSON.parse(json))` writes it (NOTES.md decision 6, strict mode): compact,
+// `JSON.stringify(JSON.parse(json))` writes it (`json-stringify-form`, strict mode): compact,
 // keys in JavaScript's order, numbers as ECMAScript writes them. Send and sign those output
 // bytes, and a JavaScript server that re-stringifies the parsed body hashes the same bytes.
 // A text that is not JSON, or holds a value a JavaScript parse would change (an integer

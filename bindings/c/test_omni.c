@@ -308,7 +308,7 @@ static void check_bad_inputs(void) {
   CHECK(VERIFY("1000000", sig, 1000000, 300000, 4) == OMNI_INVALID_INPUT, "unknown flag");
   CHECK(VERIFY(NULL, sig, 1000000, 300000, 0) == OMNI_NULL_ARGUMENT, "NULL timestamp");
 
-  /* JSON.stringify form (NOTES.md decision 6, strict). */
+  /* JSON.stringify form (`json-stringify-form`, strict). */
   const char *json = "{ \"b\": 1.0, \"a\": [1e21, -0, \"\\u00e9\"] }";
   char js[64];
   st = omni_json_stringify(json, strlen(json), js, sizeof js, &len);

@@ -187,7 +187,7 @@ func BodyHash(body []byte) (string, error) {
 }
 
 // JSONStringify re-writes a JSON text exactly as JavaScript's JSON.stringify(JSON.parse(text))
-// does (NOTES.md decision 6, strict): encoding/json output, sent and signed as a JavaScript
+// does (`json-stringify-form`, strict): encoding/json output, sent and signed as a JavaScript
 // server sees it. InvalidJSON for text that is not JSON or that JavaScript would change.
 func JSONStringify(text []byte) (string, error) {
 	return withBuffer(len(text)+1, func(out *C.char, cap C.size_t, n *C.size_t) C.omni_status {
@@ -275,7 +275,7 @@ func (s *Signer) Close() error {
 // Sign returns x-signature of r: sha256=<hex>.
 func (s *Signer) Sign(r Request) (string, error) { return s.sign(r, 0) }
 
-// SignBareHex returns x-signature of r as bare hex (NOTES.md decision 1).
+// SignBareHex returns x-signature of r as bare hex (`signature-format`).
 func (s *Signer) SignBareHex(r Request) (string, error) { return s.sign(r, C.OMNI_SIGN_BARE_HEX) }
 
 func (s *Signer) sign(r Request, flags C.uint32_t) (string, error) {

@@ -16,7 +16,7 @@ const STORE = 'str_TGIxyboe7-Rz';
 const TOKEN = 'stkn_1G_R3r_5QTvwr_0O';
 const TS = 1709024577000;
 
-/** NOTES.md decision 2 for the URLs this benchmark sends. */
+/** `path-rules` for the URLs this benchmark sends. */
 function signed_path(string $url): string
 {
     $i = strpos($url, '://');

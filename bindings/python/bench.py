@@ -19,7 +19,7 @@ BATCH = 100
 
 
 def signed_path(url):
-    """NOTES.md decision 2 for the URLs this benchmark sends."""
+    """`path-rules` for the URLs this benchmark sends."""
     i = url.find("://")
     if i >= 0:
         j = url.find("/", i + 3)

@@ -2,8 +2,9 @@
 """Writes tests/vectors/signing.json: Omni Partner API signing vectors.
 
 This is an independent implementation of the signing scheme, written from the partner
-authentication guide (../shared/spec/omni-partner-authentication.md) and decisions 1-5 of
-../shared/spec/NOTES.md, with nothing but Python's standard library (hashlib, hmac). It shares
+authentication guide (Toco's Omni partner authentication document) and the signing decisions
+(signature-format to body-hash-exact-bytes) of docs/DECISIONS.md, with nothing but Python's
+standard library (hashlib, hmac). It shares
 no code with the Rust crate omni-sign, which checks itself against the file this writes.
 
     python3 tests/vectors/generate.py          # rewrite signing.json
@@ -52,7 +53,7 @@ SECRET = "partner-secret-key"
 
 
 class SigningError(Exception):
-    """A rule of the guide or of NOTES.md that the input breaks; `kind` names it."""
+    """A rule of the guide or of docs/DECISIONS.md that the input breaks; `kind` names it."""
 
     def __init__(self, kind, why):
         super().__init__(f"{kind}: {why}")
@@ -61,7 +62,7 @@ class SigningError(Exception):
 
 # --- the scheme ------------------------------------------------------------------------------
 
-# RFC 9110 token characters, without lowercase letters (NOTES.md decision 3: the method is an
+# RFC 9110 token characters, without lowercase letters (`signed-headers`: the method is an
 # uppercase HTTP token; a lowercase one is rejected, not uppercased).
 METHOD_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~")
 SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
@@ -77,7 +78,7 @@ def check_method(method):
 
 
 def signed_path(url):
-    """PATH (decision 2): the path of the URL sent, without scheme, host, query, fragment;
+    """PATH (`path-rules`): the path of the URL sent, without scheme, host, query, fragment;
     a leading /api/v1 stripped as a whole segment; encoding kept exactly as sent."""
     if any(is_control(ch) for ch in url):
         raise SigningError("invalid_url", "control character in the URL")
@@ -106,7 +107,7 @@ def signed_path(url):
 
 
 def check_header_value(name, value):
-    """Decision 3: non-empty visible ASCII, inner spaces allowed, none at either end."""
+    """`signed-headers`: non-empty visible ASCII, inner spaces allowed, none at either end."""
     ok = (
         value != ""
         and all(0x20 <= ord(ch) <= 0x7E for ch in value)
@@ -248,7 +249,7 @@ def valid_cases():
         case("method_delete_with_body", method="DELETE", url="/partner/products", body='{"skus":["A","B"]}'),
         case("method_head_other_token", method="HEAD", url="/partner/x"),
         case("method_options_other_token", method="OPTIONS", url="/partner/x"),
-        # PATH (decision 2).
+        # PATH (`path-rules`).
         case("path_api_v1_alone", url="/api/v1"),
         case("path_api_v1_trailing_slash", url="/api/v1/"),
         case("path_api_v1_alone_with_query", url="https://h.example/api/v1?x=1"),
@@ -278,7 +279,7 @@ def valid_cases():
         case("path_trailing_slash_kept", url="/api/v1/partner/x/"),
         case("path_case_kept", url="/Partner/Stores/ABC"),
         case("path_params_and_sub_delims", url="/partner/items;v=2/a:b@c!$&'()*+,=-._~"),
-        # Bodies (decision 5): the exact bytes.
+        # Bodies (`body-hash-exact-bytes`): the exact bytes.
         case("body_empty_post", method="POST", url="/partner/x"),
         case("body_json_compact", method="POST", body='{"a":1,"b":[true,false,null],"c":"x"}'),
         case("body_json_pretty_printed", method="POST", body='{\n  "a": 1,\n  "b": "x"\n}\n'),
@@ -297,7 +298,7 @@ def valid_cases():
             url=f"{API}/partner/stores/catalog/sync",
             body=deterministic_bytes(100 * 1024, "omni-large-body"),
         ),
-        # Signed header values (decisions 3 and 4).
+        # Signed header values (`signed-headers` and `timestamp-window`).
         case("partner_only_no_store_lines", url=f"{API}/partner/stores"),
         scoped("store_scoped_guide_values", url=f"{API}/partner/stores/me"),
         case("header_value_inner_space_allowed", partner="ptnr with space"),

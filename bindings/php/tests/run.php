@@ -97,7 +97,7 @@ $s->close();
 $s->close();
 check(status_of(fn () => $s->sign('GET', '/', 'p', 1)) === Omni::NULL_ARGUMENT, 'closed signer');
 
-// JSON.stringify form (NOTES.md decision 6): what json_encode writes is re-written as JavaScript would.
+// JSON.stringify form (`json-stringify-form`): what json_encode writes is re-written as JavaScript would.
 check($omni->jsonStringify(json_encode(['b' => 1.0, 'a' => [1e21, -0.0, "\u{e9}"]])) === "{\"b\":1,\"a\":[1e+21,0,\"\u{e9}\"]}", 'json_stringify');
 check(status_of(fn () => $omni->jsonStringify('{')) === Omni::INVALID_JSON, 'json_stringify bad JSON');
 check(status_of(fn () => $omni->jsonStringify('9007199254740993')) === Omni::INVALID_JSON, 'json_stringify inexact integer');

@@ -152,7 +152,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         println!("   requestId {id}");
     }
     println!(
-        "   expires in {} s (the earlier of 180 s and the token's exp, NOTES.md decision 8)",
+        "   expires in {} s (the earlier of 180 s and the token's exp, onboard-expiry)",
         session.remaining().as_secs()
     );
 

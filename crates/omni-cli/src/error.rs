@@ -8,7 +8,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_FAILED: u8 = 1;
 
 /// Everything that stops a command. No variant holds a secret: the messages name flags,
-/// files and headers, never their secret values (NOTES.md decision 14).
+/// files and headers, never their secret values (`secrets-never-shown`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CliError {

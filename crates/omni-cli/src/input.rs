@@ -90,7 +90,7 @@ pub struct Store {
 
 impl StoreArgs {
     /// Both parts or neither: one without the other is an error, never a silent omission
-    /// (NOTES.md decision 3). OMNI_STORE_TOKEN is only read for a store-scoped call, so it may
+    /// (`signed-headers`). OMNI_STORE_TOKEN is only read for a store-scoped call, so it may
     /// stay set for partner-level calls.
     pub fn load(&self) -> Result<Option<Store>, CliError> {
         match (&self.store_client_id, &self.store_token) {

@@ -91,25 +91,25 @@ impl Pitfall {
     fn advice(self) -> &'static str {
         match self {
             Pitfall::QuerySigned => {
-                "the signer kept the query string on PATH; sign the path without `?...` (NOTES.md decision 2)"
+                "the signer kept the query string on PATH; sign the path without `?...` (path-rules)"
             }
             Pitfall::PrettyVsMinifiedBody => {
-                "the body hashed is not the body sent (pretty-printed vs minified); hash the exact bytes sent (decision 5)"
+                "the body hashed is not the body sent (pretty-printed vs minified); hash the exact bytes sent (body-hash-exact-bytes)"
             }
             Pitfall::ApiV1NotStripped => {
-                "the signer kept the leading /api/v1 on PATH; strip it before signing (decision 2)"
+                "the signer kept the leading /api/v1 on PATH; strip it before signing (path-rules)"
             }
             Pitfall::HeaderNamesNotLowercased => {
-                "the signer wrote header names in mixed case; lowercase them before sorting (decision 3)"
+                "the signer wrote header names in mixed case; lowercase them before sorting (signed-headers)"
             }
             Pitfall::StoreHeadersLeftOut => {
-                "x-store-client-id and x-store-token were sent but not signed; include them in the signed headers (decision 3)"
+                "x-store-client-id and x-store-token were sent but not signed; include them in the signed headers (signed-headers)"
             }
             Pitfall::StaleTimestamp => {
-                "x-timestamp is outside the window; sync the clock and recompute x-timestamp and x-signature on every retry (decisions 4, 7)"
+                "x-timestamp is outside the window; sync the clock and recompute x-timestamp and x-signature on every retry (timestamp-window and retry-resigns)"
             }
             Pitfall::BareHexUnderStrict => {
-                "the signature is bare hex but this server only accepts sha256=<hex> (decision 1)"
+                "the signature is bare hex but this server only accepts sha256=<hex> (signature-format)"
             }
         }
     }

@@ -34,8 +34,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many endpoint URLs a client keeps built (see [`Inner::endpoint_url`]).
 const ENDPOINT_URL_CACHE: usize = 64;
 
-/// The Omni Partner API client: signs every request through omni-sign (NOTES.md decisions
-/// 1-7), corrects clock skew, retries within a bounded policy.
+/// The Omni Partner API client: signs every request through omni-sign (the signing decisions
+/// in docs/DECISIONS.md), corrects clock skew, retries within a bounded policy.
 ///
 /// Cheap to clone: clones share the connection pool, the signer and the learnt clock offset.
 #[derive(Clone, Debug)]
@@ -108,7 +108,7 @@ impl OmniClient {
     /// A handle whose requests carry and sign `x-store-client-id` and `x-store-token` (store
     /// delegation). The token is kept as a secret: never shown, zeroed on drop.
     ///
-    /// Errors: either value empty or not visible ASCII (NOTES.md decision 3).
+    /// Errors: either value empty or not visible ASCII (`signed-headers`).
     pub fn store(
         &self,
         store_client_id: impl Into<String>,
@@ -385,7 +385,7 @@ impl OmniClientBuilder {
         self
     }
 
-    /// The `x-signature` form (NOTES.md decision 1): `sha256=<hex>` by default.
+    /// The `x-signature` form (`signature-format`): `sha256=<hex>` by default.
     pub fn signature_format(mut self, format: SignatureFormat) -> Self {
         self.signature_format = format;
         self
@@ -539,13 +539,13 @@ impl RequestBuilder {
     }
 
     /// Appends a query parameter (form-encoded by the url crate). The query is sent but not
-    /// signed (NOTES.md decision 2).
+    /// signed (`path-rules`).
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
         self
     }
 
-    /// The body, serialised once in `JSON.stringify` form in strict mode (NOTES.md decision 6:
+    /// The body, serialised once in `JSON.stringify` form in strict mode (`json-stringify-form`:
     /// an integer beyond 2^53 is an error, not a silent change), with
     /// `content-type: application/json`. Those bytes are both hashed and sent.
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
@@ -706,7 +706,7 @@ impl Exchange<'_> {
         let mut skew_retried = false;
         loop {
             outcome.attempts += 1;
-            // A fresh timestamp and signature for every attempt (NOTES.md decision 7). The
+            // A fresh timestamp and signature for every attempt (`retry-resigns`). The
             // reading is also the send time of the skew midpoint: the request leaves within
             // microseconds, far below the millisecond resolution.
             let sent_ms = inner.clock.now_ms();
@@ -924,7 +924,7 @@ impl Response {
         &self.headers
     }
 
-    /// `requestId` from the body (NOTES.md decision 9).
+    /// `requestId` from the body (`request-id-kept`).
     pub fn request_id(&self) -> Option<&str> {
         self.request_id
             .get_or_init(|| request_id_of(&self.headers, &self.body))

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 /// Everything that can go wrong calling the Omni Partner API.
 ///
-/// No variant carries the secret key, a store token or a signature (NOTES.md decision 14): an
+/// No variant carries the secret key, a store token or a signature (`secrets-never-shown`): an
 /// error can be logged as it is.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -59,8 +59,7 @@ fn fmt_request_id(id: &Option<String>) -> String {
 }
 
 impl Error {
-    /// The `requestId` of the answer that caused the error, for support requests (NOTES.md
-    /// decision 9).
+    /// The `requestId` of the answer that caused the error, for support requests (`request-id-kept`).
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(api) => api.request_id.as_deref(),

@@ -24,10 +24,10 @@ pub struct OnboardSession {
     pub onboard_url: String,
     /// `sid`: the session id.
     pub sid: String,
-    /// `requestId`, for support requests (NOTES.md decision 9).
+    /// `requestId`, for support requests (`request-id-kept`).
     pub request_id: Option<String>,
     /// When the session stops being usable, on the client's clock: the earlier of receipt +
-    /// 180 s and the token's own `exp` claim (NOTES.md decision 8).
+    /// 180 s and the token's own `exp` claim (`onboard-expiry`).
     pub expires_at: SystemTime,
     clock: Arc<dyn Clock>,
 }
@@ -108,7 +108,7 @@ impl OmniClient {
     }
 }
 
-/// NOTES.md decision 8: the earlier of receipt + 180 s and the token's `exp`, both on the
+/// `onboard-expiry`: the earlier of receipt + 180 s and the token's `exp`, both on the
 /// local clock. `exp` is the server's clock, so the learnt offset (server minus local) is taken
 /// off it. The token is read without verification: the client has no key.
 fn session_expiry_ms(received_ms: u64, offset_ms: i64, onboard_url: &str) -> u64 {
@@ -160,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_8_page_lifetime_wins_over_a_later_exp() {
+    fn onboard_expiry_page_lifetime_wins_over_a_later_exp() {
         // Received at iat: receipt + 180 s is earlier than exp = iat + 300 s.
         let received = 1_763_649_222_000;
         assert_eq!(
@@ -170,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_8_exp_wins_when_earlier() {
+    fn onboard_expiry_exp_wins_when_earlier() {
         // Received 200 s after iat: exp (iat + 300) is before receipt + 180 s.
         let received = 1_763_649_422_000;
         assert_eq!(
@@ -180,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_8_exp_is_moved_onto_the_local_clock() {
+    fn onboard_expiry_exp_is_moved_onto_the_local_clock() {
         // The server is 10 min ahead: its exp is 10 min earlier on the local clock.
         let offset = 600_000;
         let received = 1_763_649_222_000 - offset as u64;

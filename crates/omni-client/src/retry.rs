@@ -8,7 +8,7 @@ use std::time::Duration;
 /// idempotent methods (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`) or requests that opt in with
 /// [`RequestBuilder::retry_non_idempotent`](crate::RequestBuilder::retry_non_idempotent): 5xx
 /// answers, `429` (waiting at least its `Retry-After`), timeouts and connections dropped
-/// mid-request. Every attempt gets a fresh `x-timestamp` and signature (NOTES.md decision 7).
+/// mid-request. Every attempt gets a fresh `x-timestamp` and signature (`retry-resigns`).
 ///
 /// The clock-skew retry on `AUTH_003` is separate: at most one per request, not counted here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,7 +31,7 @@ async fn onboard_session_end_to_end_and_the_seller_page_accepts_its_url() {
         "{}",
         session.onboard_url
     );
-    // Decision 8: never later than receipt + 180 s, and the sandbox's exp (iat + 180 s,
+    // `onboard-expiry`: never later than receipt + 180 s, and the sandbox's exp (iat + 180 s,
     // iat truncated to seconds) is within a second of that.
     let latest = SystemTime::now() + Duration::from_secs(180);
     assert!(session.expires_at <= latest);
@@ -101,7 +101,7 @@ async fn store_scoped_post_hashes_and_sends_the_same_stringified_bytes() {
     let store = client(&sandbox)
         .store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)
         .unwrap();
-    // Key order and number forms as JSON.stringify writes them (decision 6).
+    // Key order and number forms as JSON.stringify writes them (`json-stringify-form`).
     let payload = json!({ "name": "Sample", "sku": "SKU-1", "price": 1.0, "qty": 1e21 });
     let expected = omni_sign::json::stringify(&payload, omni_sign::json::Mode::Strict)
         .unwrap()
@@ -165,7 +165,7 @@ async fn bare_hex_signatures_are_accepted_by_the_lenient_sandbox() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Every sandbox error the client can meet, typed, with its requestId (decision 9)
+// Every sandbox error the client can meet, typed, with its requestId (`request-id-kept`)
 
 #[tokio::test]
 async fn a_wrong_secret_is_auth_002_with_the_redacted_base_string_the_client_signed() {
@@ -252,7 +252,7 @@ async fn unknown_routes_and_methods_keep_their_codes() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Clock skew (decision 7)
+// Clock skew (`retry-resigns`)
 
 const TEN_MINUTES_MS: i64 = 600_000;
 

@@ -1,6 +1,5 @@
 //! Captures every tracing event of a full run (all levels, all targets, reqwest and hyper
-//! included) and checks that no secret, store token or signature appears (NOTES.md decision
-//! 14), while the spans do carry method, path, status and requestId.
+//! included) and checks that no secret, store token or signature appears (`secrets-never-shown`), while the spans do carry method, path, status and requestId.
 
 mod common;
 

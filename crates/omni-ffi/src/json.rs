@@ -1,4 +1,4 @@
-//! `omni_json_stringify` (NOTES.md decision 6).
+//! `omni_json_stringify` (`json-stringify-form`).
 
 use std::ffi::c_char;
 
@@ -7,7 +7,7 @@ use omni_sign::json::{Mode, restringify};
 use crate::{Output, bytes, guard, omni_status};
 
 /// Re-writes the JSON text `json` (`json_len` bytes, no NUL needed) exactly as JavaScript's
-/// `JSON.stringify(JSON.parse(json))` writes it (NOTES.md decision 6, strict mode): compact,
+/// `JSON.stringify(JSON.parse(json))` writes it (`json-stringify-form`, strict mode): compact,
 /// keys in JavaScript's order, numbers as ECMAScript writes them. Send and sign those output
 /// bytes, and a JavaScript server that re-stringifies the parsed body hashes the same bytes.
 /// A text that is not JSON, or holds a value a JavaScript parse would change (an integer

@@ -80,9 +80,9 @@ pub const OMNI_SIGNATURE_BUFFER_SIZE: usize = 72;
 /// A buffer that always holds a body hash (64 hex digits) and its NUL.
 pub const OMNI_BODY_HASH_BUFFER_SIZE: usize = 65;
 /// `flags` of omni_signer_sign: write the signature as bare hex instead of `sha256=<hex>`
-/// (NOTES.md decision 1).
+/// (`signature-format`).
 pub const OMNI_SIGN_BARE_HEX: u32 = 1;
-/// `flags` of omni_verify: accept only `sha256=<hex>`, not bare hex (NOTES.md decision 1).
+/// `flags` of omni_verify: accept only `sha256=<hex>`, not bare hex (`signature-format`).
 pub const OMNI_VERIFY_STRICT: u32 = 1;
 /// The default tolerance of omni_verify around the server clock: 300,000 ms.
 pub const OMNI_DEFAULT_TOLERANCE_MS: i64 = 300_000;

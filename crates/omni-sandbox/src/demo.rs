@@ -23,7 +23,7 @@ pub const CATALOG_ID: &str = "02b65657-bfcd-47ba-9f91-ec67e7b5913e";
 
 /// A text listing the sandbox's URLs and the demo credentials, for `omni sandbox` to print.
 ///
-/// It shows the demo secrets: that is its purpose (NOTES.md decision 14's exception), and
+/// It shows the demo secrets: that is its purpose (`secrets-never-shown`'s exception), and
 /// they are public constants.
 pub fn summary(sandbox: &Sandbox) -> String {
     format!(

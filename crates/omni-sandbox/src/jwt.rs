@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The token lifetime the onboard page states: 3 minutes (NOTES.md decision 8).
+/// The token lifetime the onboard page states: 3 minutes (`onboard-expiry`).
 pub(crate) const LIFETIME_SECS: u64 = 180;
 pub(crate) const ISSUER: &str = "omni-auth";
 pub(crate) const AUDIENCE: &str = "omni-onboard";

@@ -121,7 +121,7 @@ fn timestamp_error(e: &SignError, now_ms: u64) -> ApiError {
 }
 
 /// The body bytes the guard hashes: as received, or in re-stringify mode what a JavaScript
-/// server hashes after `JSON.stringify(JSON.parse(body))` (NOTES.md decision 6).
+/// server hashes after `JSON.stringify(JSON.parse(body))` (`json-stringify-form`).
 fn hashed_body<'b>(state: &State, body: &'b [u8]) -> Result<std::borrow::Cow<'b, [u8]>, ApiError> {
     if !state.restringify() || body.is_empty() {
         return Ok(std::borrow::Cow::Borrowed(body));

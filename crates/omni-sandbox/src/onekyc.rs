@@ -63,7 +63,7 @@ pub(crate) async fn token(AxumState(state): AxumState<Arc<State>>, headers: Head
     let lifetime_ms = state.token_lifetime_ms();
     let expires_ms = state.now_ms().saturating_add(lifetime_ms);
     state.add_token(&token, expires_ms);
-    // Both numbers are strings, as in the OneKYC page (NOTES.md decision 10).
+    // Both numbers are strings, as in the OneKYC page (`onekyc-expiry`).
     json_response(
         StatusCode::OK,
         &json!({

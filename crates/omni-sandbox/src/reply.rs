@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// The id of one request, put in the request's extensions by the server and written into
-/// every Omni answer (NOTES.md decision 9) and the `x-request-id` header of every answer.
+/// every Omni answer (`request-id-kept`) and the `x-request-id` header of every answer.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RequestId(pub(crate) Uuid);
 

@@ -221,8 +221,7 @@ impl Sandbox {
     }
 
     /// The OneKYC token base URL: it serves `GET /v1/esign/partner/authentication`.
-    /// It differs from [`Sandbox::esign_base_url`] (as the real ones do, NOTES.md decision
-    /// 13), so a client that mixes them up gets a 404.
+    /// It differs from [`Sandbox::esign_base_url`] (as the real ones do, `base-urls`), so a client that mixes them up gets a 404.
     pub fn onekyc_token_base_url(&self) -> String {
         format!("{}{ONEKYC_TOKEN_PREFIX}", self.base_url())
     }

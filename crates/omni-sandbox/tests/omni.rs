@@ -238,7 +238,7 @@ async fn timestamp_301_s_old_is_rejected_and_299_s_old_accepted() {
 
 #[tokio::test]
 async fn restringify_mode_hashes_json_stringify_of_the_parsed_body() {
-    // NOTES.md decision 6: a JavaScript server that hashes JSON.stringify(JSON.parse(body)).
+    // `json-stringify-form`: a JavaScript server that hashes JSON.stringify(JSON.parse(body)).
     let sb = sandbox().await;
     sb.admin().set_restringify(true);
     let now = sb.admin().now_ms();
@@ -390,7 +390,7 @@ async fn debug_mode_shows_the_redacted_base_string() {
 
 #[tokio::test]
 async fn bare_hex_signature_is_accepted() {
-    // NOTES.md decision 1: verifiers accept both forms.
+    // `signature-format`: verifiers accept both forms.
     let sb = sandbox().await;
     let now = sb.admin().now_ms();
     let call = Call::new("POST", ONBOARD, REDIRECT, now);

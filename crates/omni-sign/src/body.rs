@@ -1,4 +1,4 @@
-//! The BODYHASH line (NOTES.md decision 5).
+//! The BODYHASH line (`body-hash-exact-bytes`).
 
 use core::fmt;
 

@@ -3,7 +3,7 @@
 /// Everything that can go wrong while canonicalising, signing or verifying a request.
 ///
 /// No variant ever carries a secret, a store token or a header value: only header names
-/// and numbers, so an error can be logged as it is (NOTES.md decision 14).
+/// and numbers, so an error can be logged as it is (`secrets-never-shown`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -1,4 +1,4 @@
-//! The signed header lines (NOTES.md decisions 3 and 4).
+//! The signed header lines (`signed-headers` and `timestamp-window`).
 
 use core::fmt;
 
@@ -143,7 +143,7 @@ impl<'a> SignedHeaders<'a> {
     }
 
     /// Builds from optional store parts; one without the other is an error, never a silent
-    /// omission (NOTES.md decision 3).
+    /// omission (`signed-headers`).
     pub fn from_parts(
         partner_client_id: &'a str,
         store_client_id: Option<&'a str>,

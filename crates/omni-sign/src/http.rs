@@ -24,8 +24,7 @@ use crate::headers::{PARTNER_CLIENT_ID, SIGNATURE, STORE_CLIENT_ID, STORE_TOKEN,
 use crate::{Error, Signature, SignatureFormat, SignedHeaders, Signer};
 
 /// Signs `request` in place: the method, the URI exactly as it is held (absolute or a path; the
-/// PATH is derived from it as [`canonical_path`](crate::canonical_path) does, NOTES.md decision
-/// 2) and the body bytes as they will be sent (decision 5). Sets the signed headers of `headers`
+/// PATH is derived from it as [`canonical_path`](crate::canonical_path) does, `path-rules`) and the body bytes as they will be sent (`body-hash-exact-bytes`). Sets the signed headers of `headers`
 /// and `x-signature` in `format`, replacing any earlier values of those names (so a retry can
 /// re-sign the same request). `x-store-token` and `x-signature` are marked sensitive, which
 /// keeps them out of `Debug` output and HTTP/2 header compression tables.

@@ -1,4 +1,4 @@
-//! JSON in `JSON.stringify` form (NOTES.md decision 6).
+//! JSON in `JSON.stringify` form (`json-stringify-form`).
 //!
 //! A JavaScript server may hash the body bytes it received or `JSON.stringify(JSON.parse(body))`.
 //! Both give the same hash only when the body already is in JSON.stringify form, so every body

@@ -1,4 +1,4 @@
-//! The PATH line (NOTES.md decision 2).
+//! The PATH line (`path-rules`).
 
 use core::fmt;
 
@@ -33,7 +33,7 @@ impl fmt::Debug for CanonicalPath<'_> {
 /// The prefix the guide strips, as a whole leading segment only.
 const API_PREFIX: &str = "/api/v1";
 
-/// Derives the signed PATH from the URL that is sent (NOTES.md decision 2).
+/// Derives the signed PATH from the URL that is sent (`path-rules`).
 ///
 /// `url` is an absolute URL (`https://host/api/v1/partner/x?q=1`) or a path (`/partner/x`).
 /// Scheme, host, query and fragment are dropped; `/api/v1` is stripped only as a whole leading

@@ -1,4 +1,4 @@
-//! Owned secrets that hide themselves and are zeroed on drop (NOTES.md decision 14).
+//! Owned secrets that hide themselves and are zeroed on drop (`secrets-never-shown`).
 
 use alloc::vec::Vec;
 use core::fmt;

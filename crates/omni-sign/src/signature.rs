@@ -1,4 +1,4 @@
-//! The `x-signature` value (NOTES.md decision 1).
+//! The `x-signature` value (`signature-format`).
 
 use core::fmt;
 

@@ -1,4 +1,4 @@
-//! The server's side: verifying a received request (NOTES.md decisions 1 and 4).
+//! The server's side: verifying a received request (`signature-format` and `timestamp-window`).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -13,7 +13,7 @@ use crate::{
 pub const DEFAULT_TOLERANCE_MS: u64 = 300_000;
 
 /// Checks `timestamp` against `now_ms` with `tolerance_ms` on either side; the boundary itself
-/// is accepted (NOTES.md decision 4).
+/// is accepted (`timestamp-window`).
 pub fn check_window(timestamp: Timestamp, now_ms: u64, tolerance_ms: u64) -> Result<(), Error> {
     let provided = timestamp.as_millis();
     let distance = provided.abs_diff(now_ms);

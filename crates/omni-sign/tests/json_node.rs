@@ -1,4 +1,4 @@
-//! Differential test of the JSON.stringify encoder (NOTES.md decision 6) against Node itself:
+//! Differential test of the JSON.stringify encoder (`json-stringify-form`) against Node itself:
 //! thousands of generated JSON texts, pretty-printed, compact and with odd whitespace, with odd
 //! number spellings, escapes, astral characters, lone surrogates, duplicate and array-index
 //! keys and nesting, plus broken variants of them. For each, `restringify` must give exactly

@@ -1,4 +1,4 @@
-//! Properties of the JSON.stringify encoder (NOTES.md decision 6): rewriting is idempotent and
+//! Properties of the JSON.stringify encoder (`json-stringify-form`): rewriting is idempotent and
 //! its output never needs a warning; `parse(encode(v))` is `v` for values within JavaScript's
 //! range; `stringify` and `restringify` agree.
 #![cfg(feature = "json")]

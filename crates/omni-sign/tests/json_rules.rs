@@ -1,4 +1,4 @@
-//! One test per rule of the JSON.stringify form (NOTES.md decision 6): key order, duplicates,
+//! One test per rule of the JSON.stringify form (`json-stringify-form`): key order, duplicates,
 //! numbers, escapes, warnings and strict mode, invalid text, depth, and typed values.
 #![cfg(feature = "json")]
 
@@ -34,7 +34,7 @@ fn invalid_at(text: &str) -> usize {
 }
 
 #[test]
-fn decision_6_output_is_compact() {
+fn json_stringify_form_output_is_compact() {
     assert_eq!(
         re(" {\n  \"a\" : [ 1 , 2 ] ,\r\n\t\"b\" : { } }\n"),
         r#"{"a":[1,2],"b":{}}"#
@@ -42,7 +42,7 @@ fn decision_6_output_is_compact() {
 }
 
 #[test]
-fn decision_6_array_index_keys_come_first_ascending() {
+fn json_stringify_form_array_index_keys_come_first_ascending() {
     assert_eq!(
         re(r#"{"b":1,"10":2,"a":3,"2":4,"0":5}"#),
         r#"{"0":5,"2":4,"10":2,"b":1,"a":3}"#
@@ -62,7 +62,7 @@ fn decision_6_array_index_keys_come_first_ascending() {
 }
 
 #[test]
-fn decision_6_duplicate_key_keeps_first_place_and_last_value() {
+fn json_stringify_form_duplicate_key_keeps_first_place_and_last_value() {
     assert_eq!(re(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
     assert_eq!(
         re(r#"{"a":1,"\u0061":{"x":1},"b":0}"#),
@@ -76,7 +76,7 @@ fn decision_6_duplicate_key_keeps_first_place_and_last_value() {
 }
 
 #[test]
-fn decision_6_numbers_as_ecmascript_writes_them() {
+fn json_stringify_form_numbers_as_ecmascript_writes_them() {
     let cases = [
         ("1.0", "1"),
         ("1E2", "100"),
@@ -103,7 +103,7 @@ fn decision_6_numbers_as_ecmascript_writes_them() {
 }
 
 #[test]
-fn decision_6_integers_beyond_2_pow_53_warn_in_lenient_mode() {
+fn json_stringify_form_integers_beyond_2_pow_53_warn_in_lenient_mode() {
     assert_eq!(re("9007199254740993"), "9007199254740992");
     assert_eq!(
         warnings(r#"{"id":[0,9007199254740993]}"#),
@@ -124,7 +124,7 @@ fn decision_6_integers_beyond_2_pow_53_warn_in_lenient_mode() {
 }
 
 #[test]
-fn decision_6_overflow_and_underflow_warn() {
+fn json_stringify_form_overflow_and_underflow_warn() {
     assert_eq!(re("[1e400,-1e400]"), "[null,null]");
     assert_eq!(
         warnings("[1e400,-1e400]"),
@@ -161,7 +161,7 @@ fn strict_mode_refuses_what_lenient_mode_reports() {
 }
 
 #[test]
-fn decision_6_string_escapes_as_javascript() {
+fn json_stringify_form_string_escapes_as_javascript() {
     assert_eq!(re(r#""\/\"\\\b\f\n\r\t""#), r#""/\"\\\b\f\n\r\t""#);
     assert_eq!(
         re(r#""\u0000\u001F\u0001\u000b""#),
@@ -288,7 +288,7 @@ mod serde_bytes_as_seq {
 }
 
 #[test]
-fn decision_6_typed_structs() {
+fn json_stringify_form_typed_structs() {
     let order = Order {
         id: 42,
         total: 1.0,
@@ -425,7 +425,7 @@ impl Serialize for OrderedKey {
 }
 
 #[test]
-fn decision_6_typed_numbers_javascript_cannot_hold() {
+fn json_stringify_form_typed_numbers_javascript_cannot_hold() {
     #[derive(Serialize)]
     struct Ids {
         safe: u64,

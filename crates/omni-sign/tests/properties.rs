@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 
 /// A signed header value: visible ASCII, inner spaces allowed, none at either end
-/// (NOTES.md decision 3).
+/// (`signed-headers`).
 fn value() -> impl Strategy<Value = String> {
     "[!-~]([ -~]{0,14}[!-~])?"
 }

@@ -13,7 +13,7 @@ use crate::source::TokenSource;
 use crate::store::{MemoryStore, TokenStore};
 use crate::token::{FetchedToken, Token};
 
-/// Refresh when fewer than this remain (the provider's advice; decision 11).
+/// Refresh when fewer than this remain (the provider's advice; `onekyc-token-cache`).
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// Up to this much is added to the margin, at random per token, so a fleet does not refresh in step.
 pub const DEFAULT_REFRESH_JITTER: Duration = Duration::from_secs(30);
@@ -23,7 +23,7 @@ pub const MIN_BACKOFF: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// How long one token fetch may take before its callers get [`Error::Timeout`].
 pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(10);
-/// The lifetime assumed when the response has neither `expiry_seconds` nor `expires_at` (decision 10).
+/// The lifetime assumed when the response has neither `expiry_seconds` nor `expires_at` (`onekyc-expiry`).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(1800);
 /// `expires_at` disagreeing with `expiry_seconds` by more than this is logged (it is only a sanity check).
 const EXPIRES_AT_TOLERANCE: Duration = Duration::from_secs(60);
@@ -331,7 +331,7 @@ impl Shared {
         receiver
     }
 
-    /// Turns a fetched token into a cached one: expiry on the monotonic clock (decision 10).
+    /// Turns a fetched token into a cached one: expiry on the monotonic clock (`onekyc-expiry`).
     fn date(
         &self,
         fetched: FetchedToken,

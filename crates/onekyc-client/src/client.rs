@@ -15,9 +15,9 @@ use crate::source::HttpTokenSource;
 use crate::store::TokenStore;
 use crate::token::Token;
 
-/// Token endpoint base URL of the staging environment (decision 13).
+/// Token endpoint base URL of the staging environment (`base-urls`).
 pub const STAGING_TOKEN_BASE_URL: &str = "https://onekyc-token.staging.gopayapi.com";
-/// Token endpoint base URL of the production environment (decision 13).
+/// Token endpoint base URL of the production environment (`base-urls`).
 pub const PRODUCTION_TOKEN_BASE_URL: &str = "https://onekyc-token.ky.id.gopayapi.com";
 /// Esign API base URL of staging, as the documentation's example call shows it. The
 /// documentation gives no production Esign URL: production requires [`Builder::esign_base_url`].

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// Time since a fixed, arbitrary origin; never goes backwards. Expiry is measured on it.
     fn monotonic(&self) -> Duration;
-    /// Time since the Unix epoch; may jump. Used only to read `expires_at` (decision 10).
+    /// Time since the Unix epoch; may jump. Used only to read `expires_at` (`onekyc-expiry`).
     fn wall(&self) -> Duration;
 }
 

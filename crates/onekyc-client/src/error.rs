@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One `{"code": "...", "cause": "..."}` entry of a OneKYC error body (NOTES.md decision 12).
+/// One `{"code": "...", "cause": "..."}` entry of a OneKYC error body (`onekyc-error-arrays`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ErrorDetail {
     /// The provider's error code, e.g. `"1650"` or `"110"`.
@@ -48,7 +48,7 @@ impl fmt::Display for ErrorDetails<'_> {
     }
 }
 
-/// Why a numeric field of the token response was refused (NOTES.md decision 10).
+/// Why a numeric field of the token response was refused (`onekyc-expiry`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NumberProblem {
@@ -79,7 +79,7 @@ impl fmt::Display for NumberProblem {
 /// Everything that can go wrong in this crate.
 ///
 /// `Clone` so that every caller waiting on one shared token fetch gets the same typed error.
-/// No variant ever holds the pass key or a token (NOTES.md decision 14).
+/// No variant ever holds the pass key or a token (`secrets-never-shown`).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -133,7 +133,7 @@ pub enum Error {
     /// The token response is not the documented shape (not JSON, no token, no `success`).
     #[error("malformed token response: {0}")]
     MalformedResponse(&'static str),
-    /// `expiry_seconds` or `expires_at` could not be read as a non-negative integer (decision 10).
+    /// `expiry_seconds` or `expires_at` could not be read as a non-negative integer (`onekyc-expiry`).
     #[error("malformed token response: {field}: {problem}")]
     InvalidNumber {
         /// `"expiry_seconds"` or `"expires_at"`.

@@ -190,7 +190,7 @@ impl<'c> EsignRequest<'c> {
 
     /// Sends with the cached token. A 401 invalidates that token (only if it is still the
     /// cached one), fetches once and retries once; a second 401 is [`Error::EsignUnauthorized`]
-    /// (decision 11).
+    /// (`onekyc-token-cache`).
     pub async fn send(self) -> Result<EsignResponse, Error> {
         if let Some(error) = self.error {
             return Err(error);
@@ -267,7 +267,7 @@ struct ErrorBody {
     errors: Option<Vec<RawDetail>>,
 }
 
-/// The `errors` of a OneKYC error body (decision 12); empty if the body is not that shape.
+/// The `errors` of a OneKYC error body (`onekyc-error-arrays`); empty if the body is not that shape.
 fn error_details(body: &[u8]) -> Vec<ErrorDetail> {
     details_of(
         serde_json::from_slice::<ErrorBody>(body)

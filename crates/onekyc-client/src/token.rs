@@ -1,4 +1,4 @@
-//! The partner token, the token endpoint's response and its parsing (decisions 10, 12, 14).
+//! The partner token, the token endpoint's response and its parsing (`onekyc-expiry`, `onekyc-error-arrays` and `secrets-never-shown`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorDetail, NumberProblem};
 
 /// A OneKYC partner token as the cache hands it out: the secret value and when it stops being
 /// served. Cheap to clone (one reference count); the value is zeroed when the last clone drops
-/// and never shown by `Debug` (decision 14).
+/// and never shown by `Debug` (`secrets-never-shown`).
 #[derive(Clone)]
 pub struct Token {
     inner: Arc<TokenInner>,
@@ -140,7 +140,7 @@ pub(crate) struct RawDetail {
     cause: Option<Value>,
 }
 
-/// Every entry of an `errors` array, code and cause as text (decision 12).
+/// Every entry of an `errors` array, code and cause as text (`onekyc-error-arrays`).
 pub(crate) fn details_of(raw: Option<Vec<RawDetail>>) -> Vec<ErrorDetail> {
     raw.unwrap_or_default()
         .into_iter()
@@ -151,7 +151,7 @@ pub(crate) fn details_of(raw: Option<Vec<RawDetail>>) -> Vec<ErrorDetail> {
 /// Reads a token endpoint answer: `status` and the exact body bytes.
 ///
 /// `success:true` with a non-empty token under a 2xx status is a [`FetchedToken`]; anything else
-/// is an error that keeps every `code` and `cause` (decision 12): 400 is
+/// is an error that keeps every `code` and `cause` (`onekyc-error-arrays`): 400 is
 /// [`Error::MissingCredentials`], 401 [`Error::InvalidCredentials`], the rest
 /// [`Error::TokenRejected`], including `success:false` under 200, so it is never cached.
 pub fn parse_token_response(status: u16, body: &[u8]) -> Result<FetchedToken, Error> {
@@ -202,7 +202,7 @@ fn text_of(value: Option<Value>) -> String {
     }
 }
 
-/// Decision 10: a JSON string of ASCII digits or a JSON number, non-negative and within u64.
+/// `onekyc-expiry`: a JSON string of ASCII digits or a JSON number, non-negative and within u64.
 /// `null` or absent means "not given".
 pub(crate) fn parse_number(
     field: &'static str,
@@ -271,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_10_documented_example_strings() {
+    fn onekyc_expiry_documented_example_strings() {
         let fetched = parse_token_response(200, &body(r#""1800""#, r#""1783336059""#)).unwrap();
         assert_eq!(fetched.token.expose_secret(), "tok-123");
         assert_eq!(fetched.expiry_seconds, Some(1800));
@@ -279,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_10_numbers_and_absent_fields() {
+    fn onekyc_expiry_numbers_and_absent_fields() {
         let fetched = parse_token_response(200, &body("1800", "1783336059")).unwrap();
         assert_eq!(
             (fetched.expiry_seconds, fetched.expires_at),
@@ -305,7 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_10_bad_numbers_are_typed_errors() {
+    fn onekyc_expiry_bad_numbers_are_typed_errors() {
         assert_eq!(problem_of(r#""""#), NumberProblem::Empty);
         assert_eq!(problem_of(r#""-5""#), NumberProblem::Negative);
         assert_eq!(problem_of("-5"), NumberProblem::Negative);
@@ -337,7 +337,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_12_error_bodies_keep_every_code_and_cause() {
+    fn onekyc_error_arrays_error_bodies_keep_every_code_and_cause() {
         let missing = br#"{"success":false,"errors":[{"code":"1650","cause":"MISSING_CLIENT_ID"},{"code":"1650","cause":"MISSING_PASS_KEY"}]}"#;
         match parse_token_response(400, missing) {
             Err(Error::MissingCredentials { errors }) => assert_eq!(

@@ -161,7 +161,7 @@ async fn simulated_24_hours_of_1800_s_tokens_take_58_to_61_fetches() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn decision_10_a_jumping_wall_clock_causes_no_refetch() {
+async fn onekyc_expiry_a_jumping_wall_clock_causes_no_refetch() {
     let clock = Arc::new(ManualClock::new());
     let source = Scripted::new(&clock, ok(1800));
     let cache = cache(&clock, &source);
@@ -185,7 +185,7 @@ async fn decision_10_a_jumping_wall_clock_causes_no_refetch() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn decision_10_expiry_from_expires_at_when_expiry_seconds_is_missing() {
+async fn onekyc_expiry_expiry_from_expires_at_when_expiry_seconds_is_missing() {
     // A wall clock on a whole second, so that `expires_at` (whole seconds) gives exactly 900 s.
     let clock = Arc::new(ManualClock::starting_at(Duration::from_secs(1_800_000_000)));
     let source = Scripted::new(
@@ -206,7 +206,7 @@ async fn decision_10_expiry_from_expires_at_when_expiry_seconds_is_missing() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn decision_10_expiry_seconds_wins_over_expires_at() {
+async fn onekyc_expiry_expiry_seconds_wins_over_expires_at() {
     let clock = Arc::new(ManualClock::new());
     let source = Scripted::new(
         &clock,
@@ -223,7 +223,7 @@ async fn decision_10_expiry_seconds_wins_over_expires_at() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn decision_10_default_lifetime_is_1800_s() {
+async fn onekyc_expiry_default_lifetime_is_1800_s() {
     let clock = Arc::new(ManualClock::new());
     let source = Scripted::new(
         &clock,

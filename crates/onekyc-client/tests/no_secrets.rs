@@ -1,4 +1,4 @@
-//! Decision 14: neither the pass key nor any token shows up in `Debug`, `Display` or a
+//! `secrets-never-shown`: neither the pass key nor any token shows up in `Debug`, `Display` or a
 //! TRACE-level log of a full cycle (fetch, Esign call, 401, refetch, retry, failures).
 //! Its own test binary because it installs the process-wide subscriber.
 
@@ -29,7 +29,7 @@ impl Capture {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn decision_14_no_token_or_pass_key_in_debug_display_or_trace_logs() {
+async fn secrets_never_shown_no_token_or_pass_key_in_debug_display_or_trace_logs() {
     let capture = Capture::default();
     let writer = capture.clone();
     // Everything at TRACE, including reqwest/hyper (their `log` records are bridged), except

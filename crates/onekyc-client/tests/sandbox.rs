@@ -202,7 +202,7 @@ async fn a_failing_endpoint_inside_the_margin_then_after_expiry_then_recovered()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn decision_12_missing_credentials_are_a_typed_400_with_every_cause() {
+async fn onekyc_error_arrays_missing_credentials_are_a_typed_400_with_every_cause() {
     let sandbox = sandbox().await;
     // The builder refuses to build without both credentials, so send the raw request the way a
     // misconfigured proxy would, and read the answer with the client's own parser.
@@ -239,7 +239,7 @@ async fn decision_12_missing_credentials_are_a_typed_400_with_every_cause() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn decision_12_wrong_credentials_are_a_typed_401() {
+async fn onekyc_error_arrays_wrong_credentials_are_a_typed_401() {
     let sandbox = sandbox().await;
     for (id, key) in [
         (
@@ -304,7 +304,7 @@ async fn esign_calls_carry_the_token_and_the_partner_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn decision_11_a_revoked_token_recovers_with_one_refetch_and_one_retry() {
+async fn onekyc_token_cache_a_revoked_token_recovers_with_one_refetch_and_one_retry() {
     let sandbox = sandbox().await;
     let admin = sandbox.admin();
     let client = client(&sandbox);
@@ -321,7 +321,7 @@ async fn decision_11_a_revoked_token_recovers_with_one_refetch_and_one_retry() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn decision_11_a_permanent_401_is_returned_after_exactly_one_retry() {
+async fn onekyc_token_cache_a_permanent_401_is_returned_after_exactly_one_retry() {
     let sandbox = sandbox().await;
     let admin = sandbox.admin();
     let client = client(&sandbox);
@@ -342,7 +342,7 @@ async fn decision_11_a_permanent_401_is_returned_after_exactly_one_retry() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn decision_11_a_hundred_simultaneous_401s_on_one_token_cause_one_refetch() {
+async fn onekyc_token_cache_a_hundred_simultaneous_401s_on_one_token_cause_one_refetch() {
     let sandbox = sandbox().await;
     let admin = sandbox.admin();
     let client = client(&sandbox);

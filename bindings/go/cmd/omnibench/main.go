@@ -30,7 +30,7 @@ func body() []byte {
 	return []byte(prefix + strings.Repeat("a", 200-len(prefix)-2) + `"}`)
 }
 
-// signedPath is NOTES.md decision 2 for the URLs this benchmark sends.
+// signedPath is `path-rules` for the URLs this benchmark sends.
 func signedPath(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
 		u = u[i+3:]

@@ -28,7 +28,7 @@ public final class OmniBench {
         .getBytes(StandardCharsets.UTF_8);
   }
 
-  /** NOTES.md decision 2 for the URLs this benchmark sends. */
+  /** `path-rules` for the URLs this benchmark sends. */
   static String signedPath(String url) {
     int i = url.indexOf("://");
     if (i >= 0) {

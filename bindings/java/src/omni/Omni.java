@@ -212,7 +212,7 @@ public final class Omni {
 
   /**
    * Re-writes a JSON text exactly as JavaScript's JSON.stringify(JSON.parse(text)) does
-   * (NOTES.md decision 6, strict), e.g. Jackson output, so it is sent and signed as a
+   * (`json-stringify-form`, strict), e.g. Jackson output, so it is sent and signed as a
    * JavaScript server sees it. INVALID_JSON for text that is not JSON or that JavaScript would
    * change (an integer beyond 2^53).
    */
@@ -255,7 +255,7 @@ public final class Omni {
       return sign(r, false);
     }
 
-    /** x-signature of r, as bare hex when asked (NOTES.md decision 1). */
+    /** x-signature of r, as bare hex when asked (`signature-format`). */
     public String sign(Request r, boolean bareHex) {
       byte[] b = body(r.body());
       byte[] out = new byte[SIGNATURE_BUFFER_SIZE];

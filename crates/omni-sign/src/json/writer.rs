@@ -482,7 +482,7 @@ fn may_have_duplicates(out: &str, spans: &[KeySpan]) -> bool {
 
 /// Rewrites the members after `body_start` in JavaScript's order: array-index keys ascending,
 /// then the other keys in first-insertion order; a repeated key keeps its first place and takes
-/// its last value (NOTES.md decision 6).
+/// its last value (`json-stringify-form`).
 fn reorder(out: &mut String, body_start: usize, spans: &[KeySpan]) {
     let body: String = out[body_start..].to_owned();
     let local = |r: Range<usize>| r.start - body_start..r.end - body_start;
