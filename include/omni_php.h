@@ -11,6 +11,17 @@ typedef enum {
   OMNI_SIGNATURE_MISMATCH = 7,
   OMNI_PANIC = 8,
   OMNI_INVALID_JSON = 9,
+  OMNI_EMPTY_SECRET = 10,
+  OMNI_INVALID_METHOD = 11,
+  OMNI_INVALID_URL = 12,
+  OMNI_INVALID_HEADER_VALUE = 13,
+  OMNI_DUPLICATE_HEADER = 14,
+  OMNI_STORE_TOKEN_MISSING = 15,
+  OMNI_STORE_CLIENT_ID_MISSING = 16,
+  OMNI_MISSING_HEADER = 17,
+  OMNI_MALFORMED_TIMESTAMP = 18,
+  OMNI_MALFORMED_BODY_HASH = 19,
+  OMNI_INVALID_TIMESTAMP = 20,
 } omni_status;
 
 typedef struct omni_signer omni_signer;
@@ -27,6 +38,8 @@ typedef struct {
 } omni_request;
 
 const char *omni_status_str(int32_t status);
+
+const char *omni_status_name(int32_t status);
 
 const char *omni_version(void);
 

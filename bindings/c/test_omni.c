@@ -7,6 +7,7 @@
  */
 #include "omni.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,12 @@ static void check_ok_case(const vector *v, omni_request *batch_req, char *expect
   free(sig.data);
 }
 
+/* The status named after an omni-sign error kind: "OMNI_" and the kind in upper case. */
+static void status_name_of_kind(const char *kind, char *name, size_t cap) {
+  size_t n = (size_t)snprintf(name, cap, "OMNI_%s", kind);
+  for (size_t i = 0; i < n && i < cap; i++) name[i] = (char)toupper((unsigned char)name[i]);
+}
+
 static void check_error_case(const vector *v) {
   const char *name = v->cols[F_NAME];
   const field *strs[] = {&v->method, &v->url, &v->partner, &v->store, &v->token};
@@ -188,17 +195,20 @@ static void check_error_case(const vector *v) {
       return;
     }
   }
+  const char *kind = v->cols[F_SIGN_KIND_COL];
+  char want_name[64];
+  status_name_of_kind(kind, want_name, sizeof want_name);
   char out[OMNI_SIGNATURE_BUFFER_SIZE];
   size_t len = 99;
   omni_status st = sign_vector(v, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT && len == 0 && out[0] == 0, "%s (%s): st=%d", name,
-        v->cols[F_SIGN_KIND_COL], st);
+  CHECK(st != OMNI_OK && strcmp(omni_status_name(st), want_name) == 0 && len == 0 && out[0] == 0,
+        "%s (%s): st=%d %s", name, kind, st, omni_status_name(st));
+  omni_status signed_st = st;
   st = omni_base_string(v->method.data, v->url.data, v->partner.data, str(&v->store),
                         str(&v->token), v->ts, (const uint8_t *)v->body.data, v->body.len, NULL,
                         0, &len);
   /* An empty secret is the only rule the base string does not involve. */
-  omni_status want = strcmp(v->cols[F_SIGN_KIND_COL], "empty_secret") == 0 ? OMNI_BUFFER_TOO_SMALL
-                                                                          : OMNI_INVALID_INPUT;
+  omni_status want = strcmp(kind, "empty_secret") == 0 ? OMNI_BUFFER_TOO_SMALL : signed_st;
   CHECK(st == want, "%s: base string st=%d", name, st);
 }
 
@@ -220,26 +230,32 @@ static void check_bad_inputs(void) {
   st = sign_simple(NULL, 0, "p", NULL, NULL, 1, out, sizeof out, &len);
   CHECK(st == OMNI_NULL_ARGUMENT, "NULL secret st=%d", st);
   st = sign_simple(KEY, 0, "p", NULL, NULL, 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "empty secret st=%d", st);
+  CHECK(st == OMNI_EMPTY_SECRET, "empty secret st=%d", st);
   st = sign_simple(KEY, KEY_LEN, NULL, NULL, NULL, 1, out, sizeof out, &len);
   CHECK(st == OMNI_NULL_ARGUMENT, "NULL partner st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "store", NULL, 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "store id without token st=%d", st);
+  CHECK(st == OMNI_STORE_TOKEN_MISSING, "store id without token st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "store", "", 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "store id with empty token st=%d", st);
+  CHECK(st == OMNI_INVALID_HEADER_VALUE, "store id with empty token st=%d", st);
+  st = sign_simple(KEY, KEY_LEN, "p", NULL, "tok", 1, out, sizeof out, &len);
+  CHECK(st == OMNI_STORE_CLIENT_ID_MISSING, "token without store id st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "", "", 1, out, sizeof out, &len);
   CHECK(st == OMNI_OK, "empty store pair means absent st=%d", st);
   char absent[OMNI_SIGNATURE_BUFFER_SIZE];
   st = sign_simple(KEY, KEY_LEN, "p", NULL, NULL, 1, absent, sizeof absent, &len);
   CHECK(st == OMNI_OK && strcmp(out, absent) == 0, "\"\" and NULL store pair sign alike");
   st = sign_simple(KEY, KEY_LEN, "p\nx-timestamp:1", NULL, NULL, 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "newline in header st=%d", st);
+  CHECK(st == OMNI_INVALID_HEADER_VALUE, "newline in header st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "s", "tok\r\n", 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "CRLF in store token st=%d", st);
+  CHECK(st == OMNI_INVALID_HEADER_VALUE, "CRLF in store token st=%d", st);
+  st = omni_sign(KEY, KEY_LEN, "get", "/", "p", NULL, NULL, 1, NULL, 0, out, sizeof out, &len);
+  CHECK(st == OMNI_INVALID_METHOD, "lowercase method st=%d", st);
+  st = omni_sign(KEY, KEY_LEN, "GET", "x", "p", NULL, NULL, 1, NULL, 0, out, sizeof out, &len);
+  CHECK(st == OMNI_INVALID_URL, "relative URL st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "\xff", NULL, NULL, 1, out, sizeof out, &len);
   CHECK(st == OMNI_INVALID_UTF8, "invalid UTF-8 st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", NULL, NULL, -1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "negative timestamp st=%d", st);
+  CHECK(st == OMNI_INVALID_TIMESTAMP, "negative timestamp st=%d", st);
 
   /* Buffers: one byte short of the NUL, NULL out with a capacity, NULL out_len. */
   memset(out, 'x', sizeof out);
@@ -260,7 +276,7 @@ static void check_bad_inputs(void) {
   /* Signer handle. */
   omni_signer *signer = (omni_signer *)&len; /* must be overwritten with NULL on failure */
   st = omni_signer_new(KEY, 0, &signer);
-  CHECK(st == OMNI_INVALID_INPUT && signer == NULL, "signer_new empty secret st=%d", st);
+  CHECK(st == OMNI_EMPTY_SECRET && signer == NULL, "signer_new empty secret st=%d", st);
   st = omni_signer_new(NULL, 3, &signer);
   CHECK(st == OMNI_NULL_ARGUMENT && signer == NULL, "signer_new NULL secret st=%d", st);
   st = omni_signer_new(KEY, KEY_LEN, NULL);
@@ -279,7 +295,8 @@ static void check_bad_inputs(void) {
   st = omni_signer_sign_many(signer, reqs, 2, 0, many, sizeof many - 1, sts);
   CHECK(st == OMNI_BUFFER_TOO_SMALL, "sign_many small buffer st=%d", st);
   st = omni_signer_sign_many(signer, reqs, 2, 0, many, sizeof many, sts);
-  CHECK(st == OMNI_INVALID_INPUT && sts[0] == OMNI_OK && sts[1] == OMNI_INVALID_INPUT &&
+  CHECK(st == OMNI_STORE_TOKEN_MISSING && sts[0] == OMNI_OK &&
+            sts[1] == OMNI_STORE_TOKEN_MISSING &&
             strlen(many) == 71 && many[OMNI_SIGNATURE_BUFFER_SIZE] == 0,
         "sign_many partial failure st=%d", st);
   omni_signer_free(signer);
@@ -302,7 +319,7 @@ static void check_bad_inputs(void) {
         "malformed signature");
   CHECK(VERIFY("1000001", sig, 1000000, 300000, 0) == OMNI_SIGNATURE_MISMATCH,
         "another timestamp");
-  CHECK(VERIFY("01000000", sig, 1000000, 300000, 0) == OMNI_INVALID_INPUT,
+  CHECK(VERIFY("01000000", sig, 1000000, 300000, 0) == OMNI_MALFORMED_TIMESTAMP,
         "malformed timestamp");
   CHECK(VERIFY("1000000", sig, -1, 300000, 0) == OMNI_INVALID_INPUT, "negative now");
   CHECK(VERIFY("1000000", sig, 1000000, 300000, 4) == OMNI_INVALID_INPUT, "unknown flag");
@@ -326,8 +343,15 @@ static void check_bad_inputs(void) {
   st = omni_json_stringify(NULL, 0, js, sizeof js, &len);
   CHECK(st == OMNI_NULL_ARGUMENT, "json_stringify of NULL st=%d", st);
 
-  /* Messages. */
+  /* Messages and names. */
   CHECK(strcmp(omni_status_str(OMNI_OK), "ok") == 0, "status_str(OK)");
+  CHECK(strcmp(omni_status_str(OMNI_STORE_TOKEN_MISSING),
+               "x-store-client-id is present without x-store-token") == 0,
+        "status_str(STORE_TOKEN_MISSING)");
+  CHECK(strcmp(omni_status_name(OMNI_INVALID_TIMESTAMP), "OMNI_INVALID_TIMESTAMP") == 0 &&
+            strcmp(omni_status_name(OMNI_OK), "OMNI_OK") == 0 &&
+            strcmp(omni_status_name(-1), "OMNI_UNKNOWN_STATUS") == 0,
+        "status_name");
   CHECK(omni_status_str(-1) != NULL && omni_status_str(1000) != NULL &&
             strcmp(omni_status_str(1000), omni_status_str(OMNI_PANIC)) != 0,
         "status_str of unknown values");
@@ -375,9 +399,33 @@ static void check_threads(void) {
   omni_signer_free(signer);
 }
 
+/*
+ * Whether a library of version `found` serves a program built with the header of version
+ * major.minor: a minor release only adds symbols and statuses, so the same major and at
+ * least the header's minor (while the major is 0 the minor plays the major's part: 0.y
+ * accepts 0.y' for y' >= y, never 1.x).
+ */
+static int version_accepted(const char *found, unsigned major, unsigned minor) {
+  unsigned fmajor, fminor;
+  if (sscanf(found, "%u.%u", &fmajor, &fminor) != 2) return 0;
+  return fmajor == major && fminor >= minor;
+}
+
+static void check_version_rule(void) {
+  CHECK(version_accepted("0.1.0", 0, 1), "0.1.0 for 0.1");
+  CHECK(version_accepted("0.1.5", 0, 1), "0.1.5 for 0.1");
+  CHECK(version_accepted("0.2.0", 0, 1), "0.2.0 for 0.1");
+  CHECK(!version_accepted("1.0.0", 0, 1), "1.0.0 for 0.1");
+  CHECK(!version_accepted("0.0.9", 0, 1), "0.0.9 for 0.1");
+  CHECK(!version_accepted("0.1.0", 0, 2), "0.1.0 for 0.2");
+  CHECK(version_accepted("1.3.0", 1, 2) && !version_accepted("2.0.0", 1, 2), "major 1");
+  CHECK(!version_accepted("x", 0, 1) && !version_accepted("0", 0, 1), "unparsable");
+}
+
 int main(int argc, char **argv) {
-  CHECK(strcmp(omni_version(), OMNI_VERSION) == 0, "library %s, header %s", omni_version(),
-        OMNI_VERSION);
+  CHECK(version_accepted(omni_version(), OMNI_VERSION_MAJOR, OMNI_VERSION_MINOR),
+        "library %s, header %s", omni_version(), OMNI_VERSION);
+  check_version_rule();
   if (argc != 2) {
     fprintf(stderr, "usage: %s <vectors.tsv>\n", argv[0]);
     return 2;

@@ -8,6 +8,14 @@
 //
 // Every function is safe for concurrent use; a Signer may be shared by goroutines. libomni
 // keeps no per-thread error state, so goroutines moving between threads are fine.
+//
+// A failed call returns an *Error carrying the Status libomni answered; a refusal by a
+// signing rule has the status named after the rule, and errors.Is matches it:
+//
+//	if errors.Is(err, omni.StoreTokenMissing) { ... }
+//
+// The package accepts any libomni of the same major version whose minor version is at least
+// the one of the omni.h it was built with (a minor release only adds symbols and statuses).
 package omni
 
 /*
@@ -19,21 +27,29 @@ import "C"
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
 )
 
-// ExpectedVersion is the libomni version this package is written for; init checks it.
-const ExpectedVersion = "0.1.0"
+// The version of the omni.h this package was built with; init checks that the loaded
+// libomni serves it (versionAccepted).
+const (
+	HeaderVersionMajor = C.OMNI_VERSION_MAJOR
+	HeaderVersionMinor = C.OMNI_VERSION_MINOR
+)
 
 // DefaultToleranceMs is the server's window around its clock: +-300 s.
 const DefaultToleranceMs = 300_000
 
-// Status is an omni_status code.
+// Status is an omni_status code. It is an error itself, so that errors.Is(err, status)
+// matches an *Error of that status.
 type Status int32
 
-// The omni_status values of include/omni.h.
+// The omni_status values of include/omni.h. Refusals by a signing rule are named after the
+// omni-sign error kind (StoreTokenMissing is OMNI_STORE_TOKEN_MISSING, kind
+// store_token_missing); InvalidInput is left for arguments no signing rule covers.
 const (
 	OK                     Status = C.OMNI_OK
 	NullArgument           Status = C.OMNI_NULL_ARGUMENT
@@ -45,14 +61,39 @@ const (
 	SignatureMismatch      Status = C.OMNI_SIGNATURE_MISMATCH
 	Panic                  Status = C.OMNI_PANIC
 	InvalidJSON            Status = C.OMNI_INVALID_JSON
+	EmptySecret            Status = C.OMNI_EMPTY_SECRET
+	InvalidMethod          Status = C.OMNI_INVALID_METHOD
+	InvalidURL             Status = C.OMNI_INVALID_URL
+	InvalidHeaderValue     Status = C.OMNI_INVALID_HEADER_VALUE
+	DuplicateHeader        Status = C.OMNI_DUPLICATE_HEADER
+	StoreTokenMissing      Status = C.OMNI_STORE_TOKEN_MISSING
+	StoreClientIDMissing   Status = C.OMNI_STORE_CLIENT_ID_MISSING
+	MissingHeader          Status = C.OMNI_MISSING_HEADER
+	MalformedTimestamp     Status = C.OMNI_MALFORMED_TIMESTAMP
+	MalformedBodyHash      Status = C.OMNI_MALFORMED_BODY_HASH
+	InvalidTimestamp       Status = C.OMNI_INVALID_TIMESTAMP
 )
+
+// Name is the status's C name, e.g. "OMNI_STORE_TOKEN_MISSING", answered by libomni (so a
+// status added by a newer minor version is named too).
+func (s Status) Name() string { return C.GoString(C.omni_status_name(C.int32_t(s))) }
+
+// Message is libomni's sentence for the status.
+func (s Status) Message() string { return C.GoString(C.omni_status_str(C.int32_t(s))) }
+
+// String is Name.
+func (s Status) String() string { return s.Name() }
+
+// Error is "NAME: message".
+func (s Status) Error() string { return s.Name() + ": " + s.Message() }
 
 // Error is a failed libomni call.
 type Error struct{ Status Status }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("omni_status %d: %s", e.Status, C.GoString(C.omni_status_str(C.int32_t(e.Status))))
-}
+func (e *Error) Error() string { return "omni: " + e.Status.Error() }
+
+// Unwrap lets errors.Is(err, omni.StoreTokenMissing) match.
+func (e *Error) Unwrap() error { return e.Status }
 
 func check(st C.omni_status) error {
 	if st == C.OMNI_OK {
@@ -62,9 +103,23 @@ func check(st C.omni_status) error {
 }
 
 func init() {
-	if v := Version(); v != ExpectedVersion {
-		panic(fmt.Sprintf("omni: libomni %s loaded, this package is written for %s", v, ExpectedVersion))
+	if v := Version(); !versionAccepted(v, HeaderVersionMajor, HeaderVersionMinor) {
+		panic(fmt.Sprintf("omni: libomni %s loaded, this package needs %d.%d or a later %d.x",
+			v, HeaderVersionMajor, HeaderVersionMinor, HeaderVersionMajor))
 	}
+}
+
+// versionAccepted says whether a libomni of version found serves a header of version
+// major.minor: the same major and at least the header's minor, since a minor release only
+// adds symbols and statuses (while the major is 0, 0.y accepts 0.y' for y' >= y, never 1.x).
+func versionAccepted(found string, major, minor int) bool {
+	parts := strings.SplitN(found, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	fmajor, err1 := strconv.Atoi(parts[0])
+	fminor, err2 := strconv.Atoi(parts[1])
+	return err1 == nil && err2 == nil && fmajor == major && fminor >= minor
 }
 
 // Version is the loaded libomni's version.
@@ -81,24 +136,37 @@ type Request struct {
 	Body            []byte
 }
 
+// A string argument and the status of the signing rule that refuses a NUL byte in it.
+type cArg struct {
+	s     string
+	ifNUL Status
+}
+
+// The request fields in the order of omni_request, with the rule each falls under.
+func requestArgs(method, url, partner, store, token string) []cArg {
+	return []cArg{{method, InvalidMethod}, {url, InvalidURL}, {partner, InvalidHeaderValue},
+		{store, InvalidHeaderValue}, {token, InvalidHeaderValue}}
+}
+
 // cStrings copies strings, NUL-terminated, into one Go allocation and points out[i] at each.
 // cgo lets C read Go memory that holds no Go pointers for the length of a call, so this costs
 // one allocation instead of a C.CString malloc and free per string. A string holding a NUL
-// cannot cross the C ABI intact and is refused.
-func cStrings(out []*C.char, ss ...string) ([]byte, error) {
+// cannot cross the C ABI intact; every signing rule refuses a NUL, so it is refused here with
+// the status of the rule for that argument.
+func cStrings(out []*C.char, args ...cArg) ([]byte, error) {
 	n := 0
-	for _, s := range ss {
-		if strings.IndexByte(s, 0) >= 0 {
-			return nil, &Error{InvalidInput}
+	for _, a := range args {
+		if strings.IndexByte(a.s, 0) >= 0 {
+			return nil, &Error{a.ifNUL}
 		}
-		n += len(s) + 1
+		n += len(a.s) + 1
 	}
 	buf := make([]byte, n)
 	off := 0
-	for i, s := range ss {
-		copy(buf[off:], s)
+	for i, a := range args {
+		copy(buf[off:], a.s)
 		out[i] = (*C.char)(unsafe.Pointer(&buf[off]))
-		off += len(s) + 1
+		off += len(a.s) + 1
 	}
 	return buf, nil
 }
@@ -117,10 +185,17 @@ func prepare(r *Request) (cRequest, error) {
 	var c cRequest
 	var p [5]*C.char
 	var err error
-	if c.strs, err = cStrings(p[:], r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken); err != nil {
+	if c.strs, err = cStrings(p[:], requestArgs(r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken)...); err != nil {
 		return c, err
 	}
 	c.method, c.url, c.partner, c.store, c.token = p[0], p[1], p[2], p[3], p[4]
+	// A Go string cannot be nil: "" means absent, which libomni reads from NULL.
+	if r.StoreClientID == "" {
+		c.store = nil
+	}
+	if r.StoreToken == "" {
+		c.token = nil
+	}
 	c.ts = C.int64_t(r.TimestampMs)
 	if len(r.Body) > 0 {
 		c.body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
@@ -217,10 +292,14 @@ type VerifyOptions struct {
 }
 
 // Verify checks a received request; nil means accepted, else *Error whose Status says which
-// check failed (InvalidInput, MalformedSignature, TimestampOutsideWindow, SignatureMismatch).
+// check failed: the rule a malformed request breaks (EmptySecret, InvalidMethod, InvalidURL,
+// InvalidHeaderValue, StoreTokenMissing, StoreClientIDMissing, MalformedTimestamp), then
+// MalformedSignature, TimestampOutsideWindow, SignatureMismatch.
 func Verify(secret []byte, r Received, opt VerifyOptions) error {
 	var ptrs [7]*C.char
-	strs, err := cStrings(ptrs[:], r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken, r.Timestamp, r.Signature)
+	args := append(requestArgs(r.Method, r.URL, r.PartnerClientID, r.StoreClientID, r.StoreToken),
+		cArg{r.Timestamp, MalformedTimestamp}, cArg{r.Signature, MalformedSignature})
+	strs, err := cStrings(ptrs[:], args...)
 	if err != nil {
 		return err
 	}
@@ -236,6 +315,13 @@ func Verify(secret []byte, r Received, opt VerifyOptions) error {
 	if len(r.Body) > 0 {
 		body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
 	}
+	// A Go string cannot be nil: "" means absent, which libomni reads from NULL.
+	if r.StoreClientID == "" {
+		ptrs[3] = nil
+	}
+	if r.StoreToken == "" {
+		ptrs[4] = nil
+	}
 	st := C.omni_verify(bytesPtr(secret), C.size_t(len(secret)), ptrs[0], ptrs[1], ptrs[2],
 		ptrs[3], ptrs[4], ptrs[5], ptrs[6], body, C.size_t(len(r.Body)), C.int64_t(opt.NowMs),
 		C.int64_t(tol), flags)
@@ -250,7 +336,7 @@ type Signer struct {
 	handle *C.omni_signer
 }
 
-// NewSigner creates a Signer. An empty secret is InvalidInput.
+// NewSigner creates a Signer. An empty secret is EmptySecret.
 func NewSigner(secret []byte) (*Signer, error) {
 	var h *C.omni_signer
 	if err := check(C.omni_signer_new(bytesPtr(secret), C.size_t(len(secret)), &h)); err != nil {

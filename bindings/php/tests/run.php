@@ -33,19 +33,17 @@ function status_of(callable $f): int
         return $e->status;
     }
 }
-/** omni_sign::Error::kind() -> omni_status. */
-function kind_status(string $kind): int
+/** The name of the status libomni answers for an omni_sign::Error::kind(): OMNI_ and the kind in upper case. */
+function kind_status_name(string $kind): string
 {
-    return match ($kind) {
-        'timestamp_outside_window' => Omni::TIMESTAMP_OUTSIDE_WINDOW,
-        'malformed_signature' => Omni::MALFORMED_SIGNATURE,
-        'signature_mismatch' => Omni::SIGNATURE_MISMATCH,
-        default => Omni::INVALID_INPUT,
-    };
+    return 'OMNI_' . strtoupper($kind);
 }
 
 $omni = Omni::load();
-check($omni->version() === Omni::EXPECTED_VERSION, 'version ' . $omni->version());
+check(Omni::versionAccepted($omni->version(), Omni::HEADER_VERSION_MAJOR, Omni::HEADER_VERSION_MINOR), 'version ' . $omni->version());
+foreach ([['0.1.0', 0, 1, true], ['0.1.5', 0, 1, true], ['0.2.0', 0, 1, true], ['1.0.0', 0, 1, false], ['0.0.9', 0, 1, false], ['0.1.0', 0, 2, false], ['1.3.0', 1, 2, true], ['2.0.0', 1, 2, false], ['x', 0, 1, false], ['0', 0, 1, false]] as [$v, $major, $minor, $want]) {
+    check(Omni::versionAccepted($v, $major, $minor) === $want, "versionAccepted($v, $major.$minor)");
+}
 
 $doc = json_decode((string) file_get_contents($argv[1] ?? __DIR__ . '/../../../tests/vectors/signing.json'), true, 512, JSON_THROW_ON_ERROR);
 check($doc['version'] === 1 && count($doc['cases']) > 0 && count($doc['error_cases']) > 0, 'vector file');
@@ -65,20 +63,34 @@ foreach ($doc['cases'] as $c) {
     check(status_of(fn () => $omni->verify($c['secret'], $c['method'], $c['url'], $c['partner_client_id'], (string) $c['timestamp_ms'], $e['signature'], $body, $c['store_client_id'], $c['store_token'], $c['timestamp_ms'], Omni::DEFAULT_TOLERANCE_MS, true)) === Omni::OK, "$n: verify");
 }
 foreach ($doc['error_cases'] as $c) {
-    $st = status_of(fn () => $omni->sign($c['secret'], $c['method'], $c['url'], $c['partner_client_id'], $c['timestamp_ms'], hex2bin($c['body_hex']), $c['store_client_id'], $c['store_token']));
-    check($st === kind_status($c['expect_error']), "{$c['name']} ({$c['expect_error']}): status $st");
+    try {
+        $omni->sign($c['secret'], $c['method'], $c['url'], $c['partner_client_id'], $c['timestamp_ms'], hex2bin($c['body_hex']), $c['store_client_id'], $c['store_token']);
+        check(false, "{$c['name']}: signed");
+    } catch (OmniException $e) {
+        $want = kind_status_name($c['expect_error']);
+        check($e->statusName === $want && $e->getMessage() === "$want: " . $omni->ffi->omni_status_str($e->status), "{$c['name']}: {$e->getMessage()}, want $want");
+    }
 }
 
 // Bad inputs.
-check(status_of(fn () => $omni->sign('', 'GET', '/', 'p', 1)) === Omni::INVALID_INPUT, 'empty secret');
-check(status_of(fn () => $omni->signer('')) === Omni::INVALID_INPUT, 'empty secret signer');
+check(status_of(fn () => $omni->sign('', 'GET', '/', 'p', 1)) === Omni::EMPTY_SECRET, 'empty secret');
+check(status_of(fn () => $omni->signer('')) === Omni::EMPTY_SECRET, 'empty secret signer');
 $len = FFI::new('size_t');
 check($omni->ffi->omni_sign(null, 0, 'GET', '/', 'p', null, null, 1, null, 0, null, 0, FFI::addr($len)) === Omni::NULL_ARGUMENT, 'NULL secret');
-check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', 1, '', 's')) === Omni::INVALID_INPUT, 'store id without token');
-check(status_of(fn () => $omni->sign('k', 'GET', '/', "p\nx-timestamp:1", 1)) === Omni::INVALID_INPUT, 'newline in header');
-check(status_of(fn () => $omni->sign('k', 'GET', '/', "p\0", 1)) === Omni::INVALID_INPUT, 'NUL in header');
+check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', 1, '', 's')) === Omni::STORE_TOKEN_MISSING, 'store id without token');
+check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', 1, '', null, 't')) === Omni::STORE_CLIENT_ID_MISSING, 'token without store id');
+check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', 1, '', 's', '')) === Omni::INVALID_HEADER_VALUE, 'empty token beside a store id');
+check(status_of(fn () => $omni->sign('k', 'GET', '/', "p\nx-timestamp:1", 1)) === Omni::INVALID_HEADER_VALUE, 'newline in header');
+check(status_of(fn () => $omni->sign('k', 'GET', '/', "p\0", 1)) === Omni::INVALID_HEADER_VALUE, 'NUL in header');
+check(status_of(fn () => $omni->sign('k', 'GET', "/\0", 'p', 1)) === Omni::INVALID_URL, 'NUL in URL');
+check(status_of(fn () => $omni->sign('k', 'get', '/', 'p', 1)) === Omni::INVALID_METHOD, 'lowercase method');
 check(status_of(fn () => $omni->sign('k', 'GET', '/', "\xff", 1)) === Omni::INVALID_UTF8, 'invalid UTF-8');
-check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', -1)) === Omni::INVALID_INPUT, 'negative timestamp');
+check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', -1)) === Omni::INVALID_TIMESTAMP, 'negative timestamp');
+try {
+    $omni->sign('k', 'GET', '/', 'p', 1, '', 's');
+} catch (OmniException $e) {
+    check($e->statusName === 'OMNI_STORE_TOKEN_MISSING' && $e->getMessage() === 'OMNI_STORE_TOKEN_MISSING: x-store-client-id is present without x-store-token', 'exception text ' . $e->getMessage());
+}
 check($omni->sign('k', 'GET', '/', 'p', 1, '', '', '') === $omni->sign('k', 'GET', '/', 'p', 1), 'empty store pair is absent');
 $small = FFI::new('char[71]');
 $small[0] = 'x';
@@ -92,6 +104,8 @@ check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x?q', 'p', '1000000'
 check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x?q', 'p', '1000000', $sig, '', null, null, 1300001)) === Omni::TIMESTAMP_OUTSIDE_WINDOW, 'verify outside');
 check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '1000000', substr($sig, 7), '', null, null, 1000000, strict: true)) === Omni::MALFORMED_SIGNATURE, 'strict bare hex');
 check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '1000000', $sig, 'x', null, null, 1000000)) === Omni::SIGNATURE_MISMATCH, 'other body');
+check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '01000000', $sig, '', null, null, 1000000)) === Omni::MALFORMED_TIMESTAMP, 'malformed timestamp');
+check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '1000000', $sig, '', null, null, -1)) === Omni::INVALID_INPUT, 'negative clock');
 $s = $omni->signer('k');
 $s->close();
 $s->close();
