@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use omni_sign::json::{Mode, restringify};
+use omni_json::{Mode, restringify};
 
 use crate::args::{Output, bytes};
 use crate::status::{guard, omni_status};
