@@ -97,6 +97,15 @@ typedef enum {
 // A signer holding one partner secret key's precomputed HMAC state. Opaque.
 typedef struct omni_signer omni_signer;
 
+// One received header, its name and value exactly as received (any case; a repeated header
+// is given once per occurrence).
+typedef struct {
+  // The header name. Required.
+  const char *name;
+  // The header value, without the whitespace around it. Required.
+  const char *value;
+} omni_header;
+
 // One request of omni_signer_sign_many. The same rules as the arguments of omni_sign apply to
 // each field.
 typedef struct {
@@ -121,6 +130,55 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Diagnoses a received request as the server sees it and writes the verdict as JSON into
+// `out`: whether it is accepted, else the check that failed (named as the statuses are, in
+// lower case: `"check": "signature_mismatch"`) and the minimal combinations of signer pitfalls
+// (`query-signed`, `pretty-vs-minified-body`, `api-v1-not-stripped`,
+// `header-names-not-lowercased`, `store-headers-left-out`, `stale-timestamp`,
+// `bare-hex-under-strict`, ...) that reproduce the received signature, fewest first, each
+// with the base string it implies beside the one the server expects. The JSON starts with
+// `{"version":1,` (its shape: crates/omni-diagnose/README.md); base strings hold the store
+// token as `REDACTED`, and nothing in it is secret.
+//
+// `method`, `url` (query included): as received. `headers`/`header_count`: every header as
+// received, `x-signature` among them; `headers` may be NULL only when `header_count` is 0.
+// `body`/`body_len`: the exact bytes received (alternate forms of the body are built only up
+// to 1 MiB; the verdict says when the body was larger). `secret`: the partner secret key.
+// `now_ms`: the server clock; `tolerance_ms`: its window (OMNI_DEFAULT_TOLERANCE_MS).
+// `flags`: 0, or OMNI_VERIFY_STRICT to accept only `sha256=<hex>`.
+//
+// OMNI_OK means a verdict was written, accepted or not: a malformed request is a verdict
+// (`"check": "missing_header"`, ...), not a failed call. The call fails on unusable
+// arguments: NULL (OMNI_NULL_ARGUMENT), text that is not UTF-8 (OMNI_INVALID_UTF8), an empty
+// secret (OMNI_EMPTY_SECRET), a negative clock or tolerance or unknown flag bits
+// (OMNI_INVALID_INPUT). The output follows the convention of every call: ask for the size
+// with `out == NULL, out_cap == 0` (OMNI_BUFFER_TOO_SMALL, `*out_len` the length needed);
+// the diagnosis then runs again on the second call, so a first buffer of 4096 bytes, which
+// usually suffices, saves that.
+//
+// Ownership: every argument is borrowed for the call only; `out` is the caller's.
+// Thread safety: reentrant, no shared state.
+//
+// # Safety
+// `method` and `url` are NULL or NUL-terminated strings; `headers` is NULL or readable for
+// `header_count` elements whose `name` and `value` are NULL or NUL-terminated strings;
+// `body` and `secret` are NULL or readable for their lengths; `out` is NULL or writable for
+// `out_cap` bytes; `out_len` is NULL or writable. None is modified during the call.
+omni_status omni_diagnose(const char *method,
+                          const char *url,
+                          const omni_header *headers,
+                          size_t header_count,
+                          const uint8_t *body,
+                          size_t body_len,
+                          const uint8_t *secret,
+                          size_t secret_len,
+                          int64_t now_ms,
+                          int64_t tolerance_ms,
+                          uint32_t flags,
+                          char *out,
+                          size_t out_cap,
+                          size_t *out_len);
 
 // A readable, static, NUL-terminated sentence saying what a status means, e.g.
 // `"x-store-client-id is present without x-store-token"`. Unknown values (a caller's

@@ -27,6 +27,11 @@ typedef enum {
 typedef struct omni_signer omni_signer;
 
 typedef struct {
+  const char *name;
+  const char *value;
+} omni_header;
+
+typedef struct {
   const char *method;
   const char *url;
   const char *partner_client_id;
@@ -36,6 +41,21 @@ typedef struct {
   const char *body;
   size_t body_len;
 } omni_request;
+
+omni_status omni_diagnose(const char *method,
+                          const char *url,
+                          const omni_header *headers,
+                          size_t header_count,
+                          const char *body,
+                          size_t body_len,
+                          const char *secret,
+                          size_t secret_len,
+                          int64_t now_ms,
+                          int64_t tolerance_ms,
+                          uint32_t flags,
+                          char *out,
+                          size_t out_cap,
+                          size_t *out_len);
 
 const char *omni_status_str(int32_t status);
 

@@ -5,7 +5,8 @@
 //! calls omni-sign. The crate is split by concern: `status` (the [`omni_status`] values, their
 //! names and messages, the status of each omni-sign error, the panic guard), `args` (reading C
 //! strings, byte ranges, requests, flags and the output buffer), `handles` (the
-//! [`omni_signer`] handle) and `exports` (the functions, each a thin shell over omni-sign).
+//! [`omni_signer`] handle), `exports` (the functions, each a thin shell over omni-sign), and
+//! `json` and `diagnose` (the shells over omni-json and omni-diagnose).
 //! Rules shared by every function:
 //!
 //! - every call returns its own [`omni_status`]; there is no thread-local "last error"
@@ -41,11 +42,13 @@
 use std::ffi::c_char;
 
 mod args;
+mod diagnose;
 mod exports;
 mod handles;
 mod json;
 mod status;
 
+pub use diagnose::{omni_diagnose, omni_header};
 pub use exports::{
     omni_base_string, omni_body_hash, omni_sign, omni_signer_free, omni_signer_new,
     omni_signer_sign, omni_signer_sign_many, omni_status_name, omni_status_str, omni_verify,
