@@ -357,6 +357,125 @@ static void check_bad_inputs(void) {
         "status_str of unknown values");
 }
 
+/*
+ * omni_diagnose on the cases of `omni verify`'s tests that libomni's own signer can produce:
+ * accepted requests, and faulty signers whose pitfall the verdict must name.
+ */
+#define D_TS 1709024577000LL
+#define D_NOW 1709024580000LL
+
+/* A signature by libomni of a GET by ptnr_1 (store pair absent). */
+static void d_sign(const char *url, long long ts, const char *body, uint32_t flags,
+                   char sig[OMNI_SIGNATURE_BUFFER_SIZE]) {
+  omni_signer *signer;
+  size_t len;
+  omni_signer_new(KEY, KEY_LEN, &signer);
+  omni_status st = omni_signer_sign(signer, "GET", url, "ptnr_1", NULL, NULL, ts,
+                                    (const uint8_t *)body, strlen(body), flags, sig,
+                                    OMNI_SIGNATURE_BUFFER_SIZE, &len);
+  CHECK(st == OMNI_OK, "diagnose: signing %s st=%d", url, st);
+  omni_signer_free(signer);
+}
+
+/* The verdict of a GET by ptnr_1 with x-timestamp `ts`, x-signature `sig` and, when
+ * `with_store`, a store pair; malloc'd, NULL when the call failed. */
+static char *d_verdict(const char *url, const char *ts, const char *sig, int with_store,
+                       const char *body, uint32_t flags) {
+  omni_header headers[5] = {{"x-partner-client-id", "ptnr_1"}};
+  size_t n = 1;
+  if (ts) headers[n++] = (omni_header){"x-timestamp", ts};
+  headers[n++] = (omni_header){"X-Signature", sig};
+  if (with_store) {
+    headers[n++] = (omni_header){"x-store-client-id", "str_1"};
+    headers[n++] = (omni_header){"x-store-token", "stkn_very_secret"};
+  }
+  size_t len = 0;
+  omni_status st = omni_diagnose("GET", url, headers, n, (const uint8_t *)body, strlen(body),
+                                 KEY, KEY_LEN, D_NOW, OMNI_DEFAULT_TOLERANCE_MS, flags, NULL, 0,
+                                 &len);
+  CHECK(st == OMNI_BUFFER_TOO_SMALL && len > 0, "diagnose size query st=%d", st);
+  char *out = malloc(len + 1);
+  if (!out) abort();
+  size_t len2 = 0;
+  st = omni_diagnose("GET", url, headers, n, (const uint8_t *)body, strlen(body), KEY, KEY_LEN,
+                     D_NOW, OMNI_DEFAULT_TOLERANCE_MS, flags, out, len + 1, &len2);
+  CHECK(st == OMNI_OK && len2 == len && strlen(out) == len, "diagnose st=%d", st);
+  if (st != OMNI_OK) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* The verdict names `check` and, first, `pitfall` (NULL: no combination). */
+static void d_expect(const char *what, char *json, const char *check, const char *pitfall) {
+  if (!json) return;
+  char want[128];
+  CHECK(strncmp(json, "{\"version\":1,", 13) == 0, "%s: version: %s", what, json);
+  if (check) {
+    snprintf(want, sizeof want, "\"accepted\":false,\"check\":\"%s\"", check);
+  } else {
+    snprintf(want, sizeof want, "\"accepted\":true,\"check\":null");
+  }
+  CHECK(strstr(json, want) != NULL, "%s: want %s in %s", what, want, json);
+  if (pitfall) {
+    snprintf(want, sizeof want, "\"combinations\":[{\"pitfalls\":[{\"name\":\"%s\"", pitfall);
+    CHECK(strstr(json, want) != NULL, "%s: want pitfall %s in %s", what, pitfall, json);
+  } else {
+    CHECK(strstr(json, "\"combinations\":[]") != NULL, "%s: no combination: %s", what, json);
+  }
+  CHECK(strstr(json, "stkn_very_secret") == NULL, "%s: the store token shows", what);
+  free(json);
+}
+
+static void check_diagnose(void) {
+  char sig[OMNI_SIGNATURE_BUFFER_SIZE];
+  const char *ts = "1709024577000";
+
+  d_sign("https://h/api/v1/partner/x?page=2", D_TS, "", 0, sig);
+  d_expect("accepted", d_verdict("https://h/api/v1/partner/x?page=2", ts, sig, 0, "", 0), NULL,
+           NULL);
+  d_sign("/partner/x", D_TS, "{\"a\":1}", 0, sig);
+  d_expect("accepted with a body", d_verdict("/partner/x", ts, sig, 0, "{\"a\":1}", 0), NULL,
+           NULL);
+
+  d_sign("/partner/x", D_TS, "{\n  \"a\": 1\n}", 0, sig);
+  d_expect("pretty hashed, minified sent", d_verdict("/partner/x", ts, sig, 0, "{\"a\":1}", 0),
+           "signature_mismatch", "pretty-vs-minified-body");
+  /* /api/v1 left on PATH: the signer, given it twice, strips one. */
+  d_sign("/api/v1/api/v1/partner/x", D_TS, "", 0, sig);
+  d_expect("api/v1", d_verdict("/api/v1/partner/x", ts, sig, 0, "", 0), "signature_mismatch",
+           "api-v1-not-stripped");
+  d_sign("/partner/stores/catalog/1", D_TS, "", 0, sig);
+  d_expect("store headers", d_verdict("/partner/stores/catalog/1", ts, sig, 1, "", 0),
+           "signature_mismatch", "store-headers-left-out");
+  d_sign("/partner/x", 1709024000000LL, "", 0, sig);
+  d_expect("stale", d_verdict("/partner/x", "1709024000000", sig, 0, "", 0),
+           "timestamp_outside_window", "stale-timestamp");
+  d_sign("/partner/x", D_TS, "", OMNI_SIGN_BARE_HEX, sig);
+  d_expect("bare hex, lenient", d_verdict("/partner/x", ts, sig, 0, "", 0), NULL, NULL);
+  d_expect("bare hex, strict", d_verdict("/partner/x", ts, sig, 0, "", OMNI_VERIFY_STRICT),
+           "malformed_signature", "bare-hex-under-strict");
+  d_sign("/partner/x", D_TS, "", 0, sig);
+  d_expect("missing x-timestamp", d_verdict("/partner/x", NULL, sig, 0, "", 0), "missing_header",
+           NULL);
+  d_expect("another request", d_verdict("/partner/y", ts, sig, 0, "", 0), "signature_mismatch",
+           NULL);
+
+  /* Unusable arguments fail the call. */
+  size_t len;
+  char out[16];
+  CHECK(omni_diagnose("GET", "/", NULL, 1, NULL, 0, KEY, KEY_LEN, D_NOW, 300000, 0, out,
+                      sizeof out, &len) == OMNI_NULL_ARGUMENT,
+        "diagnose NULL headers");
+  CHECK(omni_diagnose("GET", "/", NULL, 0, NULL, 0, KEY, 0, D_NOW, 300000, 0, out, sizeof out,
+                      &len) == OMNI_EMPTY_SECRET,
+        "diagnose empty secret");
+  CHECK(omni_diagnose("GET", "/", NULL, 0, NULL, 0, KEY, KEY_LEN, D_NOW, 300000, 2, out,
+                      sizeof out, &len) == OMNI_INVALID_INPUT,
+        "diagnose unknown flag");
+}
+
 /* Signing from many threads with one signer. */
 typedef struct {
   omni_signer *signer;
@@ -495,6 +614,7 @@ int main(int argc, char **argv) {
   }
 
   check_bad_inputs();
+  check_diagnose();
   check_threads();
   printf("vectors: %zu cases, %zu error cases\n", ok_cases, error_cases);
   printf("%d passed, %d failed\n", passed, failed);

@@ -20,11 +20,13 @@ package omni
 
 /*
 #cgo pkg-config: omni
+#include <stdlib.h>
 #include <omni.h>
 */
 import "C"
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -197,9 +199,7 @@ func prepare(r *Request) (cRequest, error) {
 		c.token = nil
 	}
 	c.ts = C.int64_t(r.TimestampMs)
-	if len(r.Body) > 0 {
-		c.body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
-	}
+	c.body = bodyPtr(r.Body)
 	c.bodyLen = C.size_t(len(r.Body))
 	return c, nil
 }
@@ -291,6 +291,27 @@ type VerifyOptions struct {
 	Strict      bool
 }
 
+// c is the tolerance (the default for 0) and flags as libomni takes them.
+func (opt VerifyOptions) c() (C.int64_t, C.uint32_t) {
+	tol := opt.ToleranceMs
+	if tol == 0 {
+		tol = DefaultToleranceMs
+	}
+	var flags C.uint32_t
+	if opt.Strict {
+		flags = C.OMNI_VERIFY_STRICT
+	}
+	return C.int64_t(tol), flags
+}
+
+// bodyPtr is a body for libomni: NULL when empty (its length is then 0).
+func bodyPtr(b []byte) *C.uint8_t {
+	if len(b) == 0 {
+		return nil
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0]))
+}
+
 // Verify checks a received request; nil means accepted, else *Error whose Status says which
 // check failed: the rule a malformed request breaks (EmptySecret, InvalidMethod, InvalidURL,
 // InvalidHeaderValue, StoreTokenMissing, StoreClientIDMissing, MalformedTimestamp), then
@@ -303,18 +324,8 @@ func Verify(secret []byte, r Received, opt VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	tol := opt.ToleranceMs
-	if tol == 0 {
-		tol = DefaultToleranceMs
-	}
-	var flags C.uint32_t
-	if opt.Strict {
-		flags = C.OMNI_VERIFY_STRICT
-	}
-	var body *C.uint8_t
-	if len(r.Body) > 0 {
-		body = (*C.uint8_t)(unsafe.Pointer(&r.Body[0]))
-	}
+	tol, flags := opt.c()
+	body := bodyPtr(r.Body)
 	// A Go string cannot be nil: "" means absent, which libomni reads from NULL.
 	if r.StoreClientID == "" {
 		ptrs[3] = nil
@@ -324,9 +335,118 @@ func Verify(secret []byte, r Received, opt VerifyOptions) error {
 	}
 	st := C.omni_verify(bytesPtr(secret), C.size_t(len(secret)), ptrs[0], ptrs[1], ptrs[2],
 		ptrs[3], ptrs[4], ptrs[5], ptrs[6], body, C.size_t(len(r.Body)), C.int64_t(opt.NowMs),
-		C.int64_t(tol), flags)
+		tol, flags)
 	runtime.KeepAlive(strs)
 	return check(st)
+}
+
+// Header is one received header, name and value exactly as received.
+type Header struct{ Name, Value string }
+
+// RawRequest is a request as a server received it, for Diagnose: every header in order, in
+// its case, repeated ones repeated (x-signature among them), and the exact body bytes.
+type RawRequest struct {
+	Method, URL string
+	Headers     []Header
+	Body        []byte
+}
+
+// Pitfall is a signer mistake a verdict names, e.g. "query-signed", with advice.
+type Pitfall struct {
+	Name   string `json:"name"`
+	Advice string `json:"advice"`
+}
+
+// Combination is a set of pitfalls that, fallen into together, give exactly the signature
+// received, with the base string such a signer wrote (store token as REDACTED).
+type Combination struct {
+	Pitfalls   []Pitfall `json:"pitfalls"`
+	BaseString string    `json:"base_string"`
+}
+
+// Verdict is what the server makes of a request (version 1 of libomni's verdict JSON; its
+// every field is in JSON).
+type Verdict struct {
+	Version  int  `json:"version"`
+	Accepted bool `json:"accepted"`
+	// Check is the omni-sign error kind of the failed check ("signature_mismatch", ...); ""
+	// when accepted.
+	Check   string `json:"check"`
+	Message string `json:"message"`
+	// CheckPitfalls are the pitfalls the failed checks name themselves.
+	CheckPitfalls []Pitfall `json:"check_pitfalls"`
+	// Combinations are the minimal sets of pitfalls reproducing the signature, fewest first.
+	Combinations []Combination `json:"combinations"`
+	// ExpectedBaseString is the base string the server expects (store token as REDACTED).
+	ExpectedBaseString string `json:"expected_base_string"`
+	// JSON is the verdict exactly as libomni wrote it.
+	JSON []byte `json:"-"`
+}
+
+// VerdictVersion is the version of the verdict JSON this package reads.
+const VerdictVersion = 1
+
+// Diagnose verifies r as the server would and, for a rejection, names the pitfalls that
+// reproduce its signature. A rejected request is a Verdict, not an error; the error is for
+// unusable arguments (EmptySecret, InvalidUTF8, InvalidInput for a negative clock, or a string
+// holding a NUL: a C string cannot carry one).
+func Diagnose(secret []byte, r RawRequest, opt VerifyOptions) (*Verdict, error) {
+	var ptrs [2]*C.char
+	strs, err := cStrings(ptrs[:], cArg{r.Method, InvalidInput}, cArg{r.URL, InvalidInput})
+	if err != nil {
+		return nil, err
+	}
+	// The header array holds pointers, so it and its strings live in C memory (cgo lets C
+	// read Go memory only when it holds no Go pointers).
+	size := len(r.Headers) * C.sizeof_omni_header
+	for _, h := range r.Headers {
+		if strings.IndexByte(h.Name, 0) >= 0 || strings.IndexByte(h.Value, 0) >= 0 {
+			return nil, &Error{InvalidInput}
+		}
+		size += len(h.Name) + len(h.Value) + 2
+	}
+	block := C.malloc(C.size_t(size + 1))
+	if block == nil {
+		panic("omni: out of memory")
+	}
+	defer C.free(block)
+	mem := unsafe.Slice((*byte)(block), size+1)
+	headers := unsafe.Slice((*C.omni_header)(block), len(r.Headers))
+	off := len(r.Headers) * C.sizeof_omni_header
+	place := func(s string) *C.char {
+		copy(mem[off:], s)
+		mem[off+len(s)] = 0
+		p := (*C.char)(unsafe.Pointer(&mem[off]))
+		off += len(s) + 1
+		return p
+	}
+	for i, h := range r.Headers {
+		headers[i].name = place(h.Name)
+		headers[i].value = place(h.Value)
+	}
+	var headerPtr *C.omni_header
+	if len(headers) > 0 {
+		headerPtr = &headers[0]
+	}
+	tol, flags := opt.c()
+	body := bodyPtr(r.Body)
+	text, err := withBuffer(4096, func(out *C.char, cap C.size_t, n *C.size_t) C.omni_status {
+		return C.omni_diagnose(ptrs[0], ptrs[1], headerPtr, C.size_t(len(r.Headers)), body,
+			C.size_t(len(r.Body)), bytesPtr(secret), C.size_t(len(secret)), C.int64_t(opt.NowMs),
+			tol, flags, out, cap, n)
+	})
+	runtime.KeepAlive(strs)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verdict{JSON: []byte(text)}
+	if err := json.Unmarshal(v.JSON, v); err != nil {
+		return nil, fmt.Errorf("omni: reading the verdict: %w", err)
+	}
+	if v.Version != VerdictVersion {
+		return nil, fmt.Errorf("omni: verdict version %d, this package reads %d", v.Version, VerdictVersion)
+	}
+	return v, nil
 }
 
 // Signer holds one partner secret key, hashed once. Safe for concurrent use; Close wipes the

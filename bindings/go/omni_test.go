@@ -303,3 +303,96 @@ func TestConcurrentSigning(t *testing.T) {
 		t.Errorf("goroutine got %q, want %q", e, want)
 	}
 }
+
+// Diagnose on the cases of `omni verify`'s tests that libomni's own signer can produce:
+// accepted requests, and faulty signers whose pitfall the verdict must name.
+func TestDiagnose(t *testing.T) {
+	secret := []byte("partner-secret-key")
+	const ts, now = int64(1709024577000), int64(1709024580000)
+	sign := func(url string, ts int64, body string, bare bool) string {
+		s, err := NewSigner(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		r := Request{Method: "GET", URL: url, PartnerClientID: "ptnr_1", TimestampMs: ts, Body: []byte(body)}
+		sig, err := s.Sign(r)
+		if bare {
+			sig, err = s.SignBareHex(r)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig
+	}
+	cases := []struct {
+		name, signedURL string
+		signedTs        int64
+		signedBody      string
+		bare            bool
+		url, body       string
+		store, noTs     bool
+		strict          bool
+		check, pitfall  string
+	}{
+		{name: "accepted", signedURL: "https://h/api/v1/partner/x?page=2", url: "https://h/api/v1/partner/x?page=2"},
+		{name: "accepted with a body", signedURL: "/partner/x", signedBody: `{"a":1}`, url: "/partner/x", body: `{"a":1}`},
+		{name: "bare hex, lenient", signedURL: "/partner/x", bare: true, url: "/partner/x"},
+		{name: "pretty hashed, minified sent", signedURL: "/partner/x", signedBody: "{\n  \"a\": 1\n}", url: "/partner/x", body: `{"a":1}`,
+			check: "signature_mismatch", pitfall: "pretty-vs-minified-body"},
+		// The signer, given /api/v1 twice, strips one.
+		{name: "api/v1 kept", signedURL: "/api/v1/api/v1/partner/x", url: "/api/v1/partner/x",
+			check: "signature_mismatch", pitfall: "api-v1-not-stripped"},
+		{name: "store headers left out", signedURL: "/partner/stores/catalog/1", url: "/partner/stores/catalog/1", store: true,
+			check: "signature_mismatch", pitfall: "store-headers-left-out"},
+		{name: "stale", signedURL: "/partner/x", signedTs: 1709024000000, url: "/partner/x",
+			check: "timestamp_outside_window", pitfall: "stale-timestamp"},
+		{name: "bare hex, strict", signedURL: "/partner/x", bare: true, url: "/partner/x", strict: true,
+			check: "malformed_signature", pitfall: "bare-hex-under-strict"},
+		{name: "missing x-timestamp", signedURL: "/partner/x", url: "/partner/x", noTs: true, check: "missing_header"},
+		{name: "another request", signedURL: "/partner/x", url: "/partner/y", check: "signature_mismatch"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sts := c.signedTs
+			if sts == 0 {
+				sts = ts
+			}
+			sig := sign(c.signedURL, sts, c.signedBody, c.bare)
+			headers := []Header{{"x-partner-client-id", "ptnr_1"}, {"X-Signature", sig}}
+			if !c.noTs {
+				headers = append(headers, Header{"x-timestamp", strconv.FormatInt(sts, 10)})
+			}
+			if c.store {
+				headers = append(headers, Header{"x-store-client-id", "str_1"}, Header{"x-store-token", "stkn_very_secret"})
+			}
+			v, err := Diagnose(secret, RawRequest{Method: "GET", URL: c.url, Headers: headers, Body: []byte(c.body)},
+				VerifyOptions{NowMs: now, Strict: c.strict})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Accepted != (c.check == "") || v.Check != c.check {
+				t.Errorf("accepted %v, check %q; want %q\n%s", v.Accepted, v.Check, c.check, v.JSON)
+			}
+			first := ""
+			if len(v.Combinations) > 0 && len(v.Combinations[0].Pitfalls) > 0 {
+				first = v.Combinations[0].Pitfalls[0].Name
+			}
+			if first != c.pitfall {
+				t.Errorf("first pitfall %q, want %q\n%s", first, c.pitfall, v.JSON)
+			}
+			if strings.Contains(string(v.JSON), "stkn_very_secret") {
+				t.Errorf("the store token shows: %s", v.JSON)
+			}
+		})
+	}
+	if _, err := Diagnose(nil, RawRequest{Method: "GET", URL: "/"}, VerifyOptions{NowMs: now}); !errors.Is(err, EmptySecret) {
+		t.Errorf("empty secret: %v", err)
+	}
+	if _, err := Diagnose(secret, RawRequest{Method: "GET", URL: "/"}, VerifyOptions{NowMs: -1}); !errors.Is(err, InvalidInput) {
+		t.Errorf("negative clock: %v", err)
+	}
+	if _, err := Diagnose(secret, RawRequest{Method: "GET", URL: "/", Headers: []Header{{"x-a", "\x00"}}}, VerifyOptions{NowMs: now}); !errors.Is(err, InvalidInput) {
+		t.Errorf("NUL in a header: %v", err)
+	}
+}

@@ -39,6 +39,8 @@ final class Omni
     public const HEADER_VERSION_MAJOR = 0;
     public const HEADER_VERSION_MINOR = 1;
     public const DEFAULT_TOLERANCE_MS = 300000;
+    // The version of libomni's verdict JSON (omni_diagnose) this class reads.
+    public const VERDICT_VERSION = 1;
 
     // omni_status (include/omni.h): appended, never renumbered.
     public const OK = 0;
@@ -184,6 +186,43 @@ final class Omni
     public function jsonStringify(string $json): string
     {
         return $this->withBuffer(strlen($json) + 1, fn ($out, $cap, $len) => $this->ffi->omni_json_stringify($json, strlen($json), $out, $cap, $len));
+    }
+
+    /**
+     * Verifies a received request as the server would and, for a rejection, names the pitfalls
+     * that reproduce its signature: libomni's verdict JSON (version 1), decoded.
+     *
+     * $headers: every header as received, in order, as [name, value] pairs (case and repeats
+     * matter, so not a map), x-signature among them. A rejected request is a verdict
+     * (['accepted' => false, 'check' => 'signature_mismatch', 'combinations' => [...]]), not an
+     * exception; OmniException is for unusable arguments (empty secret, negative clock, a string
+     * holding a NUL byte).
+     *
+     * @param list<array{0: string, 1: string}> $headers
+     * @return array<string, mixed>
+     */
+    public function diagnose(string $secret, string $method, string $url, array $headers, string $body = '', ?int $nowMs = null, int $toleranceMs = self::DEFAULT_TOLERANCE_MS, bool $strict = false): array
+    {
+        $nowMs ??= (int) floor(microtime(true) * 1000);
+        $count = count($headers);
+        $array = $this->ffi->new('omni_header[' . max($count, 1) . ']');
+        $keep = []; // the C strings, alive until the call returns
+        foreach (array_values($headers) as $i => [$name, $value]) {
+            foreach (['name' => $name, 'value' => $value] as $field => $text) {
+                $this->text($text, self::INVALID_INPUT);
+                $c = \FFI::new('char[' . (strlen($text) + 1) . ']');
+                \FFI::memcpy($c, $text, strlen($text));
+                $keep[] = $c;
+                $array[$i]->{$field} = \FFI::cast('char *', \FFI::addr($c));
+            }
+        }
+        $json = $this->withBuffer(4096, fn ($out, $cap, $len) => $this->ffi->omni_diagnose($this->text($method, self::INVALID_INPUT), $this->text($url, self::INVALID_INPUT), $array, $count, $body, strlen($body), $secret, strlen($secret), $nowMs, $toleranceMs, $strict ? self::VERIFY_STRICT : 0, $out, $cap, $len));
+        unset($keep);
+        $verdict = json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+        if (($verdict['version'] ?? null) !== self::VERDICT_VERSION) {
+            throw new \RuntimeException('libomni wrote verdict version ' . var_export($verdict['version'] ?? null, true) . ', this class reads ' . self::VERDICT_VERSION);
+        }
+        return $verdict;
     }
 
     public function signer(string $secret): Signer

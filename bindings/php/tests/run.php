@@ -111,6 +111,43 @@ $s->close();
 $s->close();
 check(status_of(fn () => $s->sign('GET', '/', 'p', 1)) === Omni::NULL_ARGUMENT, 'closed signer');
 
+// diagnose, on the cases of `omni verify`'s tests that libomni's own signer can produce.
+$dk = 'partner-secret-key';
+$dts = 1709024577000;
+$dnow = 1709024580000;
+$dsign = function (string $url, int $ts, string $body, bool $bare) use ($omni, $dk): string {
+    return $omni->signer($dk)->sign('GET', $url, 'ptnr_1', $ts, $body, null, null, $bare);
+};
+$dcases = [
+    // name, signed url, signed ts, signed body, bare, url, body, store, with ts, strict, check, first pitfall
+    ['accepted', 'https://h/api/v1/partner/x?page=2', $dts, '', false, 'https://h/api/v1/partner/x?page=2', '', false, true, false, null, null],
+    ['accepted with a body', '/partner/x', $dts, '{"a":1}', false, '/partner/x', '{"a":1}', false, true, false, null, null],
+    ['bare hex, lenient', '/partner/x', $dts, '', true, '/partner/x', '', false, true, false, null, null],
+    ['pretty hashed, minified sent', '/partner/x', $dts, "{\n  \"a\": 1\n}", false, '/partner/x', '{"a":1}', false, true, false, 'signature_mismatch', 'pretty-vs-minified-body'],
+    ['api/v1 kept', '/api/v1/api/v1/partner/x', $dts, '', false, '/api/v1/partner/x', '', false, true, false, 'signature_mismatch', 'api-v1-not-stripped'],
+    ['store headers left out', '/partner/stores/catalog/1', $dts, '', false, '/partner/stores/catalog/1', '', true, true, false, 'signature_mismatch', 'store-headers-left-out'],
+    ['stale', '/partner/x', 1709024000000, '', false, '/partner/x', '', false, true, false, 'timestamp_outside_window', 'stale-timestamp'],
+    ['bare hex, strict', '/partner/x', $dts, '', true, '/partner/x', '', false, true, true, 'malformed_signature', 'bare-hex-under-strict'],
+    ['missing x-timestamp', '/partner/x', $dts, '', false, '/partner/x', '', false, false, false, 'missing_header', null],
+    ['another request', '/partner/x', $dts, '', false, '/partner/y', '', false, true, false, 'signature_mismatch', null],
+];
+foreach ($dcases as [$n, $surl, $sts, $sbody, $bare, $url, $body, $store, $withTs, $strict, $check, $pitfall]) {
+    $headers = [['x-partner-client-id', 'ptnr_1'], ['X-Signature', $dsign($surl, $sts, $sbody, $bare)]];
+    if ($withTs) {
+        $headers[] = ['x-timestamp', (string) $sts];
+    }
+    if ($store) {
+        array_push($headers, ['x-store-client-id', 'str_1'], ['x-store-token', 'stkn_very_secret']);
+    }
+    $v = $omni->diagnose($dk, 'GET', $url, $headers, $body, $dnow, strict: $strict);
+    check($v['version'] === 1 && $v['accepted'] === ($check === null) && $v['check'] === $check, "diagnose $n: check " . json_encode($v['check']));
+    check(($v['combinations'][0]['pitfalls'][0]['name'] ?? null) === $pitfall, "diagnose $n: pitfall " . json_encode($v['combinations']));
+    check(!str_contains(json_encode($v), 'stkn_very_secret'), "diagnose $n: the store token shows");
+}
+check(status_of(fn () => $omni->diagnose('', 'GET', '/', [], '', $dnow)) === Omni::EMPTY_SECRET, 'diagnose empty secret');
+check(status_of(fn () => $omni->diagnose($dk, 'GET', '/', [], '', -1)) === Omni::INVALID_INPUT, 'diagnose negative clock');
+check(status_of(fn () => $omni->diagnose($dk, 'GET', '/', [['x-a', "\0"]], '', $dnow)) === Omni::INVALID_INPUT, 'diagnose NUL in a header');
+
 // JSON.stringify form (`json-stringify-form`): what json_encode writes is re-written as JavaScript would.
 check($omni->jsonStringify(json_encode(['b' => 1.0, 'a' => [1e21, -0.0, "\u{e9}"]])) === "{\"b\":1,\"a\":[1e+21,0,\"\u{e9}\"]}", 'json_stringify');
 check(status_of(fn () => $omni->jsonStringify('{')) === Omni::INVALID_JSON, 'json_stringify bad JSON');
