@@ -1,8 +1,8 @@
-//! libomni: the C ABI of omni-sign, built as `libomni.so` (soname `libomni.so.0`) and
+//! libomni: the C ABI of omni-sign (and of omni-json and omni-diagnose), built as `libomni.so` (soname `libomni.so.0`) and
 //! `libomni.a`, declared by the cbindgen-generated `include/omni.h`.
 //!
 //! Nothing here computes a signature itself: every function validates its C arguments and
-//! calls omni-sign. The crate is split by concern: `status` (the [`omni_status`] values, their
+//! calls omni-sign, omni-json or omni-diagnose. The crate is split by concern: `status` (the [`omni_status`] values, their
 //! names and messages, the status of each omni-sign error, the panic guard), `args` (reading C
 //! strings, byte ranges, requests, flags and the output buffer), `handles` (the
 //! [`omni_signer`] handle), `exports` (the functions, each a thin shell over omni-sign), and
@@ -13,7 +13,9 @@
 //!   (goroutines move between OS threads between cgo calls), and a refusal by a signing rule
 //!   has its own status, named after the rule, that omni_status_name and omni_status_str
 //!   describe;
-//! - every call catches panics and answers `OMNI_PANIC` instead of unwinding into C;
+//! - every call that does any work catches panics and answers `OMNI_PANIC` instead of
+//!   unwinding into C (omni_status_str, omni_status_name and omni_version only read
+//!   constants);
 //! - strings are NUL-terminated UTF-8, borrowed for the duration of the call only;
 //! - output goes to a caller-owned buffer `out` of `out_cap` bytes: a call succeeds only when
 //!   the text and its NUL fit; `*out_len` is always the text's length without the NUL, and when
