@@ -7,7 +7,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/src/Omni.php';
+require __DIR__ . '/src/autoload.php';
 
 const SECRET = 'partner-secret-key';
 const URL = 'https://partners-api.tocobagus.net/api/v1/partner/stores/catalog/sync';

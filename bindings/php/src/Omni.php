@@ -2,13 +2,15 @@
 /**
  * libomni from PHP through FFI: Omni Partner API request signing by the same code as Rust.
  *
- *   require 'bindings/php/src/Omni.php';
+ *   require 'vendor/autoload.php';                  // Composer (PSR-4: Omni\ => src/)
  *   $omni = Omni\Omni::load();                      // OMNI_LIB / OMNI_PHP_HEADER or defaults
  *   $signer = $omni->signer('partner-secret');
  *   $sig = $signer->sign('POST', 'https://h/api/v1/partner/x', 'ptnr_1', 1709024577000, '{}');
  *
- * Needs php-cli's FFI (`php -d ffi.enable=1`). FFI::cdef reads include/omni_php.h, the
- * declaration-only header generated beside include/omni.h. Errors throw Omni\OmniException
+ * Needs PHP's FFI: `ffi.enable=1`, or `ffi.enable=preload` (the default in web servers) with
+ * preload.php loading libomni at server start and Omni::fromScope() in requests. FFI::cdef
+ * reads omni_php.h, the declaration-only header generated beside include/omni.h (shipped in the
+ * Composer package's include/). Errors throw Omni\OmniException
  * carrying the omni_status code, its name (`OMNI_STORE_TOKEN_MISSING`: a refusal by a signing
  * rule is named after the rule) and libomni's sentence for it.
  *
@@ -19,19 +21,6 @@
 declare(strict_types=1);
 
 namespace Omni;
-
-final class OmniException extends \RuntimeException
-{
-    /**
-     * @param int $status the omni_status code
-     * @param string $statusName its C name, e.g. OMNI_STORE_TOKEN_MISSING
-     * @param string $text libomni's sentence for it
-     */
-    public function __construct(public readonly int $status, public readonly string $statusName, public readonly string $text)
-    {
-        parent::__construct("$statusName: $text", $status);
-    }
-}
 
 final class Omni
 {
@@ -78,8 +67,31 @@ final class Omni
     public static function load(?string $library = null, ?string $header = null): self
     {
         $library ??= getenv('OMNI_LIB') ?: 'libomni.so.0';
-        $header ??= getenv('OMNI_PHP_HEADER') ?: __DIR__ . '/../../../include/omni_php.h';
-        $omni = new self(\FFI::cdef((string) file_get_contents($header), $library));
+        $header ??= getenv('OMNI_PHP_HEADER') ?: self::packagedHeader();
+        return self::checked(new self(\FFI::cdef((string) file_get_contents($header), $library)));
+    }
+
+    /**
+     * libomni as preload.php loaded it under ffi.enable=preload (FFI::scope), with its version
+     * checked as load() does.
+     */
+    public static function fromScope(string $scope = self::FFI_SCOPE): self
+    {
+        return self::checked(new self(\FFI::scope($scope)));
+    }
+
+    /** The FFI_SCOPE name preload.php gives libomni. */
+    public const FFI_SCOPE = 'omni';
+
+    /** omni_php.h: in the Composer package's include/, or in a source checkout's include/. */
+    public static function packagedHeader(): string
+    {
+        $packaged = __DIR__ . '/../include/omni_php.h';
+        return is_file($packaged) ? $packaged : __DIR__ . '/../../../include/omni_php.h';
+    }
+
+    private static function checked(self $omni): self
+    {
         $found = $omni->version();
         if (!self::versionAccepted($found, self::HEADER_VERSION_MAJOR, self::HEADER_VERSION_MINOR)) {
             throw new \RuntimeException(sprintf('libomni %s loaded, this class needs %d.%d or a later %d.x', $found, self::HEADER_VERSION_MAJOR, self::HEADER_VERSION_MINOR, self::HEADER_VERSION_MAJOR));
@@ -140,12 +152,12 @@ final class Omni
     /** Runs $call($out, $cap, $len), growing the buffer once when libomni asks for more. */
     private function withBuffer(int $cap, callable $call): string
     {
-        $len = \FFI::new('size_t');
-        $out = \FFI::new("char[$cap]");
+        $len = $this->ffi->new('size_t');
+        $out = $this->ffi->new("char[$cap]");
         $status = $call($out, $cap, \FFI::addr($len));
         if ($status === self::BUFFER_TOO_SMALL) {
             $cap = $len->cdata + 1;
-            $out = \FFI::new("char[$cap]");
+            $out = $this->ffi->new("char[$cap]");
             $status = $call($out, $cap, \FFI::addr($len));
         }
         $this->check($status);
@@ -210,10 +222,10 @@ final class Omni
         foreach (array_values($headers) as $i => [$name, $value]) {
             foreach (['name' => $name, 'value' => $value] as $field => $text) {
                 $this->text($text, self::INVALID_INPUT);
-                $c = \FFI::new('char[' . (strlen($text) + 1) . ']');
+                $c = $this->ffi->new('char[' . (strlen($text) + 1) . ']');
                 \FFI::memcpy($c, $text, strlen($text));
                 $keep[] = $c;
-                $array[$i]->{$field} = \FFI::cast('char *', \FFI::addr($c));
+                $array[$i]->{$field} = $this->ffi->cast('char *', \FFI::addr($c));
             }
         }
         $json = $this->withBuffer(4096, fn ($out, $cap, $len) => $this->ffi->omni_diagnose($this->text($method, self::INVALID_INPUT), $this->text($url, self::INVALID_INPUT), $array, $count, $body, strlen($body), $secret, strlen($secret), $nowMs, $toleranceMs, $strict ? self::VERIFY_STRICT : 0, $out, $cap, $len));
@@ -228,44 +240,5 @@ final class Omni
     public function signer(string $secret): Signer
     {
         return new Signer($this, $secret);
-    }
-}
-
-/** One partner secret key, hashed once. The key state is wiped on close() or destruction. */
-final class Signer
-{
-    private ?\FFI\CData $handle;
-    private \FFI\CData $out;
-    private \FFI\CData $len;
-
-    public function __construct(private readonly Omni $omni, string $secret)
-    {
-        $handle = $omni->ffi->new('omni_signer*');
-        $omni->check($omni->ffi->omni_signer_new($secret, strlen($secret), \FFI::addr($handle)));
-        $this->handle = $handle;
-        $this->out = \FFI::new('char[' . Omni::SIGNATURE_BUFFER_SIZE . ']');
-        $this->len = \FFI::new('size_t');
-    }
-
-    public function close(): void
-    {
-        if ($this->handle !== null) {
-            $this->omni->ffi->omni_signer_free($this->handle);
-            $this->handle = null;
-        }
-    }
-
-    public function __destruct()
-    {
-        $this->close();
-    }
-
-    /** x-signature of one request: `sha256=<hex>`, or bare hex when asked. */
-    public function sign(string $method, string $url, string $partnerClientId, int $timestampMs, string $body = '', ?string $storeClientId = null, ?string $storeToken = null, bool $bareHex = false): string
-    {
-        $o = $this->omni;
-        $status = $o->ffi->omni_signer_sign($this->handle, $o->text($method, Omni::INVALID_METHOD), $o->text($url, Omni::INVALID_URL), $o->text($partnerClientId), $o->text($storeClientId), $o->text($storeToken), $timestampMs, $body, strlen($body), $bareHex ? Omni::SIGN_BARE_HEX : 0, $this->out, Omni::SIGNATURE_BUFFER_SIZE, \FFI::addr($this->len));
-        $o->check($status);
-        return \FFI::string($this->out, $this->len->cdata);
     }
 }

@@ -7,10 +7,13 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../src/Omni.php';
-
 use Omni\Omni;
 use Omni\OmniException;
+
+// Under Composer the autoloader is registered already; in a source checkout, src/autoload.php.
+if (!class_exists(Omni::class)) {
+    require __DIR__ . '/../src/autoload.php';
+}
 
 $passed = 0;
 $failed = 0;
@@ -39,7 +42,9 @@ function kind_status_name(string $kind): string
     return 'OMNI_' . strtoupper($kind);
 }
 
-$omni = Omni::load();
+// OMNI_FFI_SCOPE: libomni as preload.php loaded it (ffi.enable=preload), else FFI::cdef.
+$scope = getenv('OMNI_FFI_SCOPE');
+$omni = $scope !== false && $scope !== '' ? Omni::fromScope($scope) : Omni::load();
 check(Omni::versionAccepted($omni->version(), Omni::HEADER_VERSION_MAJOR, Omni::HEADER_VERSION_MINOR), 'version ' . $omni->version());
 foreach ([['0.1.0', 0, 1, true], ['0.1.5', 0, 1, true], ['0.2.0', 0, 1, true], ['1.0.0', 0, 1, false], ['0.0.9', 0, 1, false], ['0.1.0', 0, 2, false], ['1.3.0', 1, 2, true], ['2.0.0', 1, 2, false], ['x', 0, 1, false], ['0', 0, 1, false]] as [$v, $major, $minor, $want]) {
     check(Omni::versionAccepted($v, $major, $minor) === $want, "versionAccepted($v, $major.$minor)");
@@ -75,7 +80,7 @@ foreach ($doc['error_cases'] as $c) {
 // Bad inputs.
 check(status_of(fn () => $omni->sign('', 'GET', '/', 'p', 1)) === Omni::EMPTY_SECRET, 'empty secret');
 check(status_of(fn () => $omni->signer('')) === Omni::EMPTY_SECRET, 'empty secret signer');
-$len = FFI::new('size_t');
+$len = $omni->ffi->new('size_t');
 check($omni->ffi->omni_sign(null, 0, 'GET', '/', 'p', null, null, 1, null, 0, null, 0, FFI::addr($len)) === Omni::NULL_ARGUMENT, 'NULL secret');
 check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', 1, '', 's')) === Omni::STORE_TOKEN_MISSING, 'store id without token');
 check(status_of(fn () => $omni->sign('k', 'GET', '/', 'p', 1, '', null, 't')) === Omni::STORE_CLIENT_ID_MISSING, 'token without store id');
@@ -92,7 +97,7 @@ try {
     check($e->statusName === 'OMNI_STORE_TOKEN_MISSING' && $e->getMessage() === 'OMNI_STORE_TOKEN_MISSING: x-store-client-id is present without x-store-token', 'exception text ' . $e->getMessage());
 }
 check($omni->sign('k', 'GET', '/', 'p', 1, '', '', '') === $omni->sign('k', 'GET', '/', 'p', 1), 'empty store pair is absent');
-$small = FFI::new('char[71]');
+$small = $omni->ffi->new('char[71]');
 $small[0] = 'x';
 $st = $omni->ffi->omni_sign('k', 1, 'GET', '/', 'p', null, null, 1, null, 0, $small, 71, FFI::addr($len));
 check($st === Omni::BUFFER_TOO_SMALL && $len->cdata === 71 && $small[0] === "\0", "small buffer $st");

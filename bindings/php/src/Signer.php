@@ -1,0 +1,44 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Omni;
+
+/** One partner secret key, hashed once. The key state is wiped on close() or destruction. */
+final class Signer
+{
+    private ?\FFI\CData $handle;
+    private \FFI\CData $out;
+    private \FFI\CData $len;
+
+    public function __construct(private readonly Omni $omni, string $secret)
+    {
+        $handle = $omni->ffi->new('omni_signer*');
+        $omni->check($omni->ffi->omni_signer_new($secret, strlen($secret), \FFI::addr($handle)));
+        $this->handle = $handle;
+        $this->out = $omni->ffi->new('char[' . Omni::SIGNATURE_BUFFER_SIZE . ']');
+        $this->len = $omni->ffi->new('size_t');
+    }
+
+    public function close(): void
+    {
+        if ($this->handle !== null) {
+            $this->omni->ffi->omni_signer_free($this->handle);
+            $this->handle = null;
+        }
+    }
+
+    public function __destruct()
+    {
+        $this->close();
+    }
+
+    /** x-signature of one request: `sha256=<hex>`, or bare hex when asked. */
+    public function sign(string $method, string $url, string $partnerClientId, int $timestampMs, string $body = '', ?string $storeClientId = null, ?string $storeToken = null, bool $bareHex = false): string
+    {
+        $o = $this->omni;
+        $status = $o->ffi->omni_signer_sign($this->handle, $o->text($method, Omni::INVALID_METHOD), $o->text($url, Omni::INVALID_URL), $o->text($partnerClientId), $o->text($storeClientId), $o->text($storeToken), $timestampMs, $body, strlen($body), $bareHex ? Omni::SIGN_BARE_HEX : 0, $this->out, Omni::SIGNATURE_BUFFER_SIZE, \FFI::addr($this->len));
+        $o->check($status);
+        return \FFI::string($this->out, $this->len->cdata);
+    }
+}
