@@ -35,6 +35,13 @@ cargo test --workspace --all-features
 step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP/Python bindings"
 bash scripts/check-ffi.sh
 
+# --- release artifacts: built once into dist/, then tested as a user installs them ---------
+step "release artifacts: scripts/dist.sh (cargo-c, dpkg-deb, tarballs), then scripts/check-dist.sh"
+dist_start=$SECONDS
+bash scripts/dist.sh
+bash scripts/check-dist.sh
+step "release artifacts built and checked in $((SECONDS - dist_start)) s"
+
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo
 
