@@ -22,8 +22,11 @@ pub use ffi::libomni_calls;
 pub use json::json_restringify;
 pub use sign::{canonical_path, header_values, verify_request};
 
+/// A target's body: any bytes in, a panic only when an oracle fails.
+pub type Target = fn(&[u8]);
+
 /// Every target by the name of its cargo-fuzz binary and corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("canonical_path", canonical_path),
     ("header_values", header_values),
     ("verify_request", verify_request),
