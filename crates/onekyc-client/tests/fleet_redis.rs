@@ -602,6 +602,17 @@ fn entries_sealed_with_another_pass_key_flipped_or_truncated_are_refused_and_ref
             assert!(next.same_value(&token), "{what}");
             assert_eq!(setup.issued(), expected, "{what}");
         }
+
+        // Garbage at the protocol level (the key holds a list): the process does without Redis.
+        let _: () = redis::cmd("DEL").arg(&key).query(&mut conn).unwrap();
+        let _: () = redis::cmd("RPUSH")
+            .arg(&key)
+            .arg("x")
+            .query(&mut conn)
+            .unwrap();
+        let token = client(&setup, generous).token().await.unwrap();
+        assert_eq!(setup.issued(), expected + 1);
+        assert!(!token.expose_secret().is_empty());
     });
 }
 
