@@ -250,3 +250,37 @@ async fn a_failing_or_slow_store_at_the_default_timeout_is_done_without() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_whose_wait_runs_out_fetches_itself() {
+    let endpoint = Endpoint::new(Duration::ZERO, 1800);
+    let store: Arc<dyn SharedStore> = Arc::new(MemorySharedStore::new());
+    let mut config = generous();
+    config.max_wait = Duration::from_millis(300);
+    // A holder that took the lock and died: its lock outlives the wait.
+    let lock_key = fleet(Arc::clone(&store), config.clone())
+        .lock_key()
+        .to_owned();
+    assert!(
+        store
+            .acquire(
+                &lock_key,
+                b"0123456789abcdef0123456789abcdef",
+                Duration::from_secs(60)
+            )
+            .await
+            .unwrap()
+    );
+    let started = std::time::Instant::now();
+    let token = cache(&endpoint, &store, config, None)
+        .token()
+        .await
+        .unwrap();
+    assert_eq!(token.expose_secret(), "tok-1");
+    assert_eq!(endpoint.issued(), 1);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(200) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+}
