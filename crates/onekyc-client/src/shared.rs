@@ -84,8 +84,8 @@ impl fmt::Debug for SharedEntry {
     }
 }
 
-/// A key-value store shared by the processes of a fleet, e.g. Redis
-/// ([`RedisStore`](crate::RedisStore), feature `redis`). Errors are reported as
+/// A key-value store shared by the processes of a fleet, e.g. Redis (`RedisStore`, feature
+/// `redis`). Errors are reported as
 /// [`Error::SharedStore`]; the cache never passes them on to its callers.
 ///
 /// Implementations need not enforce timeouts: the cache bounds every operation.
@@ -229,8 +229,8 @@ impl Default for FleetConfig {
 }
 
 /// A [`SharedStore`] bound to one credential set: the key names, the sealing keys and the
-/// tuning. Give it to [`TokenCacheBuilder::fleet`](crate::TokenCacheBuilder::fleet);
-/// [`Builder::shared_store`](crate::Builder::shared_store) builds one for a client.
+/// tuning. Give it to [`TokenCacheBuilder::fleet`](crate::TokenCacheBuilder::fleet); the
+/// client builder's `shared_store` and `redis` build one for a client.
 pub struct Fleet {
     store: Arc<dyn SharedStore>,
     sealer: Sealer,
