@@ -21,8 +21,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, Generate, KeyInit, Nonce, Payload};
-use aes_gcm::{Aes256Gcm, Key};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -109,9 +109,10 @@ impl Sealer {
         }
         key_id.zeroize();
         let namespace = hex::encode(&namespace.finalize()[..16]);
-        let key = Key::<Aes256Gcm>::from(*aead_key);
         Self {
-            cipher: Aes256Gcm::new(&key),
+            // From the zeroed-on-drop buffer directly: no unzeroed copy of the key is left behind.
+            cipher: Aes256Gcm::new_from_slice(aead_key.as_ref())
+                .expect("a 32-byte key for AES-256"),
             fingerprint_key,
             token_key: format!("{KEY_PREFIX}{namespace}:token"),
             lock_key: format!("{KEY_PREFIX}{namespace}:lock"),

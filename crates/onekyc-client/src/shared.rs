@@ -237,6 +237,8 @@ pub struct Fleet {
     config: FleetConfig,
     degraded: AtomicBool,
     skew_reported: AtomicBool,
+    /// Set while the entry does not open, so a damaged entry is logged once, not on every poll.
+    refused_reported: AtomicBool,
     rejected: Mutex<VecDeque<Fingerprint>>,
 }
 
@@ -265,6 +267,7 @@ impl Fleet {
             config: FleetConfig::default(),
             degraded: AtomicBool::new(false),
             skew_reported: AtomicBool::new(false),
+            refused_reported: AtomicBool::new(false),
             rejected: Mutex::new(VecDeque::new()),
         }
     }
@@ -351,6 +354,8 @@ impl Fleet {
                 Ok(Read::Due) => {}
                 Err(Unavailable) => return fetch().await,
             }
+            // Always 32 characters: releasing by prefix is then releasing by equality. Only
+            // uniqueness matters here, not unpredictability.
             let owner = format!("{:032x}", fastrand::u128(..));
             let lock_ttl = cache.fetch_timeout.saturating_add(LOCK_SLACK);
             match self
@@ -431,12 +436,17 @@ impl Fleet {
             return Ok(Read::Due);
         };
         let opened = match self.sealer.open(&entry.value) {
-            Ok(opened) => opened,
+            Ok(opened) => {
+                self.refused_reported.store(false, Ordering::Relaxed);
+                opened
+            }
             Err(reason) => {
-                tracing::warn!(
-                    ?reason,
-                    "shared OneKYC token entry refused (not sealed for these credentials, or damaged): fetching a new one"
-                );
+                if !self.refused_reported.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        ?reason,
+                        "shared OneKYC token entry refused (not sealed for these credentials, or damaged): fetching a new one"
+                    );
+                }
                 return Ok(Read::Due);
             }
         };
