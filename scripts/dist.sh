@@ -37,14 +37,16 @@ need_cmd sha256sum coreutils
 
 # The newest cargo-c (0.10.26) needs a newer Rust than this workspace's toolchain; 0.10.24 is
 # the last one that builds with Rust 1.95. --locked: its own Cargo.lock, as released.
+# Installed into cargo's own bin directory, so that later runs on the same machine (a fresh
+# clone included) reuse it: building it takes minutes.
 cargo_c_version=0.10.24
-cargo_c_root=$target/tools/cargo-c-$cargo_c_version
-if ! "$cargo_c_root/bin/cargo-cinstall" --version 2>/dev/null | grep -qF "$cargo_c_version"; then
+if ! cargo cinstall --version 2>/dev/null | grep -qF "cargo-c $cargo_c_version"; then
   step "installing cargo-c $cargo_c_version from crates.io (cargo install --locked)"
-  cargo install cargo-c --version "=$cargo_c_version" --locked --root "$cargo_c_root" \
+  cargo install cargo-c --version "=$cargo_c_version" --locked \
     || die "could not install cargo-c $cargo_c_version"
+  cargo cinstall --version 2>/dev/null | grep -qF "cargo-c $cargo_c_version" \
+    || die "cargo cinstall is not cargo-c $cargo_c_version after installing it (PATH holds another?)"
 fi
-export PATH=$cargo_c_root/bin:$PATH
 
 version=$(cargo metadata --no-deps --format-version 1 | python3 -c \
   'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "omni-ffi"))')
