@@ -77,8 +77,8 @@ prefix=$work/opt/libomni-$version-$arch-linux-gnu
 so=$prefix/lib/libomni.so.$version
 [ "$(readlink "$prefix/lib/libomni.so.$major")" = "libomni.so.$version" ] \
   || die "tarball: libomni.so.$major is not a link to libomni.so.$version"
-[ "$(readlink "$prefix/lib/libomni.so")" = "libomni.so.$major" ] \
-  || die "tarball: libomni.so is not a link to libomni.so.$major"
+[ "$(readlink -f "$prefix/lib/libomni.so")" = "$(readlink -f "$so")" ] \
+  || die "tarball: libomni.so does not lead to libomni.so.$version"
 readelf -d "$so" | grep -qF "Library soname: [libomni.so.$major]" || die "tarball: soname is not libomni.so.$major"
 
 lib_floor=$(bash "$root/scripts/glibc-floor.sh" "$so")
