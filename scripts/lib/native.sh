@@ -30,3 +30,24 @@ python_module() {
   "$py" -m pip install -q --disable-pip-version-check --no-deps --no-index "$wheels"/omni-*.whl \
     || die "could not install the omni wheel"
 }
+
+# node_cli: bindings/node's locked devDependencies (@napi-rs/cli) from npm, when missing.
+node_cli() {
+  need_cmd node nodejs
+  need_cmd npm npm
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || die "Node $major found; bindings/node needs Node 20 or newer"
+  if [ ! -x "$root/bindings/node/node_modules/.bin/napi" ]; then
+    (cd "$root/bindings/node" && npm ci --no-audit --no-fund) \
+      || die "npm ci in bindings/node failed (installs @napi-rs/cli from npm)"
+  fi
+}
+
+# node_module: builds bindings/node (release) with napi-rs's CLI from a clean state: the addon
+# omni.node and the TypeScript declarations index.d.ts, both beside package.json.
+node_module() {
+  rm -f "$root/bindings/node/omni.node"
+  (cd "$root/bindings/node" && CARGO_TARGET_DIR=$target npx --no-install napi build --release \
+    --no-dts-cache --dts index.d.ts) || die "napi build of bindings/node failed"
+}

@@ -57,7 +57,7 @@ pub enum Error {
     #[error("`{0}` is not valid UTF-8")]
     InvalidUtf8(&'static str),
     /// The timestamp is negative or beyond 64 bits (the bindings take a signed integer).
-    #[error("`{0}` must be epoch milliseconds, not negative")]
+    #[error("`{0}` must be epoch milliseconds: an integer, not negative, within 64 bits")]
     InvalidTimestamp(&'static str),
     /// Another number is negative or too large.
     #[error("`{0}` is out of range: {1}")]
