@@ -249,7 +249,8 @@ fn string<'a>(
         heap.truncate(len);
         Cow::Owned(heap)
     };
-    if bytes.windows(3).any(|w| w == "\u{fffd}".as_bytes()) {
+    // U+FFFD is EF BF BD in UTF-8; `contains` on bytes is a vectorised memchr.
+    if bytes.contains(&0xEF) && bytes.windows(3).any(|w| w == "\u{fffd}".as_bytes()) {
         return utf16_checked(env, value, name).map(Cow::Owned);
     }
     Ok(match bytes {
