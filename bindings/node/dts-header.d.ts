@@ -24,3 +24,19 @@ export declare class InvalidJsonError extends OmniError {}
 /** The default tolerance of `verify` around the server clock, in milliseconds. */
 export declare const DEFAULT_TOLERANCE_MS: number
 
+/** One partner secret key, hashed once. `close()` wipes the key state (so does garbage
+ * collection). A signer belongs to the thread that made it: each worker makes its own.
+ * (Written against napi directly, so declared here rather than generated: see src/lib.rs.) */
+export declare class Signer {
+  /** Hashes the key once; an empty key throws `InvalidInputError` (`OMNI_EMPTY_SECRET`). */
+  constructor(secret: string | Uint8Array)
+  /** `x-signature` of one request: `sha256=<64 hex>`, or bare hex when `bareHex` is true.
+   * `body` is the bytes as sent (a string is sent as UTF-8); `storeClientId`/`storeToken` are
+   * `undefined` or `null` when not store-scoped. */
+  sign(method: string, url: string, partnerClientId: string, timestampMs: number | bigint,
+    body?: string | Uint8Array | null, storeClientId?: string | null,
+    storeToken?: string | null, bareHex?: boolean): string
+  /** Wipes the key state; later calls throw `OmniError` (`OMNI_NULL_ARGUMENT`). */
+  close(): void
+}
+

@@ -8,8 +8,10 @@
 //!
 //! Arguments are read with napi's C functions directly (a string into a stack buffer, a
 //! `Buffer`/`Uint8Array` borrowed in place) rather than through napi-rs's conversions, which
-//! allocate a `String` per argument and throw their own untyped errors for wrong types: the
-//! per-call cost is what this binding exists for (BENCHMARKS.md).
+//! allocate a `String` per argument and throw their own untyped errors for wrong types; the
+//! `Signer` class, the hot path, is defined with napi directly too (see [`define_signer`]).
+//! The per-call cost is what this binding exists for (BENCHMARKS.md). The other functions
+//! are napi-rs functions, whose TypeScript declarations napi-rs generates.
 //!
 //! ```js
 //! const omni = require('omni')
@@ -21,13 +23,16 @@
 #![allow(clippy::too_many_arguments)]
 
 use std::borrow::Cow;
-use std::ffi::c_char;
+use std::cell::RefCell;
+use std::ffi::{CString, c_char};
+use std::mem::MaybeUninit;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use napi::bindgen_prelude::{Env, JsObjectValue, Object, Result, Unknown};
+use napi::bindgen_prelude::{Env, JsObjectValue, Object, Result, ToNapiValue, Unknown};
 use napi::{JsValue, Status, sys};
 use napi_derive::napi;
-use omni_bindings::omni_sign::{self, SignatureFormat};
+use omni_bindings::omni_sign::{self, SignatureFormat, SignatureText};
 use omni_bindings::{Check, Class, Error, Received, Request};
 
 /// The error classes, defined once per Node environment (main thread or worker). `name` is
@@ -78,6 +83,11 @@ pub fn init(mut exports: Object<'_>, env: Env) -> Result<()> {
         exports.set_named_property(name, class)?;
     }
     env.set_instance_data(ErrorClasses(refs), (), |_| {})?;
+    let signer = define_signer(env.raw())?;
+    // SAFETY: `signer` is the live class just defined.
+    exports.set_named_property("Signer", unsafe {
+        Unknown::from_raw_unchecked(env.raw(), signer)
+    })?;
     exports.set_named_property(
         "DEFAULT_TOLERANCE_MS",
         omni_sign::DEFAULT_TOLERANCE_MS as f64,
@@ -93,9 +103,9 @@ fn check(status: sys::napi_status) -> Result<()> {
     }
 }
 
-/// The exception for a refusal: an instance of this environment's class for
-/// [`Error::class`], `new Class(message, code)`.
-fn throw(env: &Env, error: Error) -> napi::Error {
+/// The exception object for a refusal: an instance of this environment's class for
+/// [`Error::class`], `new Class(message, code)`; `None` if it cannot be made.
+fn error_value(env: sys::napi_env, error: &Error) -> Option<sys::napi_value> {
     let index = match error.class() {
         Class::InvalidInput => 1,
         Class::InvalidUtf8 => 2,
@@ -104,45 +114,69 @@ fn throw(env: &Env, error: Error) -> napi::Error {
         Class::InvalidJson => 5,
         _ => 0,
     };
-    let message = error.to_string();
-    let fallback = |message: String| napi::Error::new(Status::GenericFailure, message);
-    let Ok(Some(classes)) = env.get_instance_data::<ErrorClasses>() else {
-        return fallback(message);
-    };
-    let raw = env.raw();
-    let (Ok(msg), Ok(code)) = (
-        env.create_string(&message),
-        env.create_string(error.status()),
-    ) else {
-        return fallback(message);
-    };
+    let wrapped = Env::from_raw(env);
+    let classes = wrapped.get_instance_data::<ErrorClasses>().ok()??;
+    let message = wrapped.create_string(error.to_string()).ok()?;
+    let code = wrapped.create_string(error.status()).ok()?;
     let mut class = ptr::null_mut();
     let mut instance = ptr::null_mut();
-    let args = [msg.raw(), code.raw()];
+    let args = [message.raw(), code.raw()];
     // SAFETY: the reference was created in `init` for this environment; `args` are live values.
     let created = unsafe {
-        sys::napi_get_reference_value(raw, classes.0[index], &mut class) == sys::Status::napi_ok
-            && sys::napi_new_instance(raw, class, 2, args.as_ptr(), &mut instance)
+        sys::napi_get_reference_value(env, classes.0[index], &mut class) == sys::Status::napi_ok
+            && sys::napi_new_instance(env, class, 2, args.as_ptr(), &mut instance)
                 == sys::Status::napi_ok
     };
-    if !created {
-        return fallback(message);
+    created.then_some(instance)
+}
+
+/// The exception for a refusal, for napi-rs to throw.
+fn throw(env: &Env, error: Error) -> napi::Error {
+    match error_value(env.raw(), &error) {
+        // SAFETY: `value` is the live error object just created.
+        Some(value) => napi::Error::from(unsafe { Unknown::from_raw_unchecked(env.raw(), value) }),
+        None => napi::Error::new(Status::GenericFailure, error.to_string()),
     }
-    // SAFETY: `instance` is the live error object just created.
-    napi::Error::from(unsafe { Unknown::from_raw_unchecked(raw, instance) })
 }
 
 /// Stack room for the text arguments of one call; longer texts are copied to the heap.
 const ARENA: usize = 1024;
 
-/// Hands out disjoint pieces of a buffer, each borrowed for `'a`.
-struct Arena<'a>(&'a mut [u8]);
+/// Hands out disjoint pieces of a buffer, each borrowed for `'a`. Left uninitialised: napi
+/// writes each piece before it is read.
+struct Arena<'a>(&'a mut [MaybeUninit<u8>]);
 
 impl<'a> Arena<'a> {
-    fn take(&mut self, n: usize) -> &'a mut [u8] {
+    /// The next `n` bytes, which the caller has just had napi write.
+    ///
+    /// # Safety
+    /// The first `n` bytes of the free space are initialised.
+    unsafe fn take_written(&mut self, n: usize) -> &'a [u8] {
         let (head, tail) = std::mem::take(&mut self.0).split_at_mut(n);
         self.0 = tail;
-        head
+        // SAFETY: initialised by the caller's contract; MaybeUninit<u8> has u8's layout.
+        unsafe { &*(head as *const [MaybeUninit<u8>] as *const [u8]) }
+    }
+}
+
+/// A fresh arena's storage.
+fn room<const N: usize>() -> [MaybeUninit<u8>; N] {
+    [MaybeUninit::uninit(); N]
+}
+
+/// A signature returned to JavaScript as a one-byte string: it is ASCII, and V8 copies a
+/// one-byte string without decoding it.
+pub struct Ascii(SignatureText);
+
+impl ToNapiValue for Ascii {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        let text = value.0.as_str();
+        let mut out = ptr::null_mut();
+        // SAFETY: `text` is `text.len()` readable bytes (at most 71), all ASCII (so Latin-1).
+        check(unsafe {
+            sys::napi_create_string_latin1(env, text.as_ptr().cast(), text.len() as isize, &mut out)
+        })?;
+        Ok(out)
     }
 }
 
@@ -229,7 +263,8 @@ fn string<'a>(
     check(status)?;
     // A text that did not fit leaves at most 3 bytes (a partial character) and the NUL free.
     let bytes: Cow<'a, [u8]> = if len + 4 < room {
-        Cow::Borrowed(&*arena.take(len))
+        // SAFETY: napi wrote `len` bytes at the start of the arena's free space.
+        Cow::Borrowed(unsafe { arena.take_written(len) })
     } else {
         // SAFETY: a NULL buffer asks for the length only.
         check(unsafe {
@@ -370,17 +405,16 @@ fn integer(
     name: &'static str,
     bad: Error,
 ) -> Read<i64> {
-    match type_of(env, value) {
-        sys::ValueType::napi_number => {
-            let mut n = 0.0;
-            // SAFETY: `value` is a number.
-            check(unsafe { sys::napi_get_value_double(env, value, &mut n) })?;
-            const SAFE: f64 = 9_007_199_254_740_991.0;
-            if n.fract() != 0.0 || !(-SAFE..=SAFE).contains(&n) {
-                return Err(bad.into());
-            }
-            Ok(n as i64)
+    let mut n = 0.0;
+    // SAFETY: `value` is a live value; napi checks that it is a number.
+    if unsafe { sys::napi_get_value_double(env, value, &mut n) } == sys::Status::napi_ok {
+        const SAFE: f64 = 9_007_199_254_740_991.0;
+        if n.fract() != 0.0 || !(-SAFE..=SAFE).contains(&n) {
+            return Err(bad.into());
         }
+        return Ok(n as i64);
+    }
+    match type_of(env, value) {
         sys::ValueType::napi_bigint => {
             let (mut n, mut lossless) = (0, false);
             // SAFETY: `value` is a bigint.
@@ -396,13 +430,13 @@ fn integer(
 
 /// An optional boolean: `undefined` and `null` are false.
 fn boolean(env: sys::napi_env, value: sys::napi_value, name: &'static str) -> Read<bool> {
+    if is_absent(env, value) {
+        return Ok(false);
+    }
     let mut flag = false;
     // SAFETY: `value` is a live value; napi checks that it is a boolean.
     if unsafe { sys::napi_get_value_bool(env, value, &mut flag) } == sys::Status::napi_ok {
         return Ok(flag);
-    }
-    if is_absent(env, value) {
-        return Ok(false);
     }
     Err(Error::WrongType(name, "a boolean").into())
 }
@@ -418,33 +452,32 @@ struct RequestArgs<'a> {
     body: Cow<'a, [u8]>,
 }
 
-/// The raw values of `sign`'s request arguments.
-struct RawRequest<'e> {
-    method: Unknown<'e>,
-    url: Unknown<'e>,
-    partner_client_id: Unknown<'e>,
-    timestamp_ms: Unknown<'e>,
-    body: Unknown<'e>,
-    store_client_id: Unknown<'e>,
-    store_token: Unknown<'e>,
+/// The JavaScript values of `sign`'s request arguments.
+struct RawRequest {
+    method: sys::napi_value,
+    url: sys::napi_value,
+    partner_client_id: sys::napi_value,
+    timestamp_ms: sys::napi_value,
+    body: sys::napi_value,
+    store_client_id: sys::napi_value,
+    store_token: sys::napi_value,
 }
 
 impl<'a> RequestArgs<'a> {
-    fn read(env: &Env, raw: &RawRequest<'_>, arena: &mut Arena<'a>) -> Read<Self> {
-        let e = env.raw();
+    fn read(e: sys::napi_env, raw: &RawRequest, arena: &mut Arena<'a>) -> Read<Self> {
         Ok(RequestArgs {
-            method: string(e, raw.method.raw(), "method", arena)?,
-            url: string(e, raw.url.raw(), "url", arena)?,
-            partner_client_id: string(e, raw.partner_client_id.raw(), "partnerClientId", arena)?,
-            store_client_id: optional_string(e, raw.store_client_id.raw(), "storeClientId", arena)?,
-            store_token: optional_string(e, raw.store_token.raw(), "storeToken", arena)?,
+            method: string(e, raw.method, "method", arena)?,
+            url: string(e, raw.url, "url", arena)?,
+            partner_client_id: string(e, raw.partner_client_id, "partnerClientId", arena)?,
+            store_client_id: optional_string(e, raw.store_client_id, "storeClientId", arena)?,
+            store_token: optional_string(e, raw.store_token, "storeToken", arena)?,
             timestamp_ms: integer(
                 e,
-                raw.timestamp_ms.raw(),
+                raw.timestamp_ms,
                 "timestampMs",
                 Error::InvalidTimestamp("timestampMs"),
             )?,
-            body: optional_bytes(e, raw.body.raw(), "body", arena)?,
+            body: optional_bytes(e, raw.body, "body", arena)?,
         })
     }
 
@@ -463,93 +496,245 @@ impl<'a> RequestArgs<'a> {
 
 /// Signs one request with `key`.
 fn sign_with(
-    env: &Env,
+    env: sys::napi_env,
     key: Option<&omni_sign::Signer>,
-    raw: &RawRequest<'_>,
+    raw: &RawRequest,
     format: SignatureFormat,
-) -> Result<String> {
-    let mut room = [0u8; ARENA];
+) -> Read<Ascii> {
+    let mut room = room::<ARENA>();
     let mut arena = Arena(&mut room);
-    let signed = RequestArgs::read(env, raw, &mut arena).and_then(|args| {
-        let key = key.ok_or(Error::Closed)?;
-        Ok(args.request().sign(key, format)?)
-    });
-    raise(env, signed).map(|text| text.as_str().to_owned())
+    let args = RequestArgs::read(env, raw, &mut arena)?;
+    let key = key.ok_or(Error::Closed)?;
+    Ok(Ascii(args.request().sign(key, format)?))
 }
 
 /// A secret key: a string (as UTF-8), `Buffer` or `Uint8Array`.
-fn signer_for(env: &Env, secret: &Unknown<'_>) -> Result<omni_sign::Signer> {
-    let mut room = [0u8; 256];
+fn signer_for(env: sys::napi_env, secret: sys::napi_value) -> Read<omni_sign::Signer> {
+    let mut room = room::<256>();
     let mut arena = Arena(&mut room);
-    let key = bytes(env.raw(), secret.raw(), "secret", &mut arena)
-        .and_then(|s| Ok(omni_bindings::signer(&s)?));
-    raise(env, key)
+    let secret = bytes(env, secret, "secret", &mut arena)?;
+    Ok(omni_bindings::signer(&secret)?)
 }
 
-/// One partner secret key, hashed once. `close()` wipes the key state (so does garbage
-/// collection). A signer belongs to the thread that made it: each worker makes its own.
-#[napi]
-pub struct Signer {
-    key: Option<omni_sign::Signer>,
+/// The state behind a JavaScript `Signer` (wrapped in it with `napi_wrap`): the key state,
+/// `None` once closed. JavaScript is single-threaded per environment and no JavaScript runs
+/// during a call here, so the `RefCell` borrows never overlap.
+type SignerState = RefCell<Option<omni_sign::Signer>>;
+
+/// Marks the objects this module wrapped a [`SignerState`] in, so that `sign` called with
+/// another `this` (`Signer.prototype.sign.call(other)`) is refused, not misread.
+static SIGNER_TAG: sys::napi_type_tag = sys::napi_type_tag {
+    lower: 0x6f6d_6e69_5369_676e,
+    upper: 0x9c1e_54d3_27a0_b8f1,
+};
+
+/// Runs a callback of the `Signer` class: a refusal is thrown as this module's error class,
+/// a napi failure as a plain `Error`, and a panic never crosses into Node.
+fn guarded(env: sys::napi_env, f: impl FnOnce() -> Read<sys::napi_value>) -> sys::napi_value {
+    let (code, message) = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(value)) => return value,
+        Ok(Err(Fail::Refused(error))) => match error_value(env, &error) {
+            Some(value) => {
+                // SAFETY: `value` is a live error object of this environment.
+                unsafe { sys::napi_throw(env, value) };
+                return ptr::null_mut();
+            }
+            None => (c"OMNI_INVALID_INPUT", error.to_string()),
+        },
+        Ok(Err(Fail::Napi(error))) => (c"OMNI_NAPI", error.reason.clone()),
+        Err(_) => (c"OMNI_PANIC", "internal error (panic) in omni".to_owned()),
+    };
+    let message = CString::new(message).unwrap_or_default();
+    // SAFETY: both are NUL-terminated strings alive for the call.
+    unsafe { sys::napi_throw_error(env, code.as_ptr(), message.as_ptr()) };
+    ptr::null_mut()
 }
 
-#[napi]
-impl Signer {
-    /// Hashes the key once; an empty key throws `InvalidInputError` (`OMNI_EMPTY_SECRET`).
-    #[napi(constructor, ts_args_type = "secret: string | Uint8Array")]
-    pub fn new(env: Env, secret: Unknown<'_>) -> Result<Self> {
-        Ok(Signer {
-            key: Some(signer_for(&env, &secret)?),
-        })
+/// The call's `this` and up to `N` arguments (missing ones are `undefined`).
+fn call_info<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Read<(sys::napi_value, [sys::napi_value; N])> {
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
+    let mut this = ptr::null_mut();
+    // SAFETY: `argv` has room for `argc` values; napi fills missing ones with `undefined`.
+    check(unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            &mut this,
+            ptr::null_mut(),
+        )
+    })?;
+    Ok((this, argv))
+}
+
+/// The state wrapped in `this`, refused unless `this` is a `Signer` made by this module.
+fn signer_state<'a>(env: sys::napi_env, this: sys::napi_value) -> Read<&'a SignerState> {
+    let mut tagged = false;
+    // SAFETY: `this` is a live value; napi checks that it is an object.
+    let status = unsafe { sys::napi_check_object_type_tag(env, this, &SIGNER_TAG, &mut tagged) };
+    if status != sys::Status::napi_ok || !tagged {
+        return Err(Error::WrongType("this", "a Signer").into());
     }
+    let mut state = ptr::null_mut();
+    // SAFETY: a tagged object was wrapped by `signer_new` around a `SignerState`.
+    check(unsafe { sys::napi_unwrap(env, this, &mut state) })?;
+    // SAFETY: the state lives until `this` is collected, which is after this call.
+    Ok(unsafe { &*state.cast::<SignerState>() })
+}
 
-    /// `x-signature` of one request: `sha256=<64 hex>`, or bare hex when `bareHex` is true.
-    /// `body` is the bytes as sent (a string is sent as UTF-8); `storeClientId`/`storeToken`
-    /// are `undefined` or `null` when not store-scoped.
-    #[napi(
-        ts_args_type = "method: string, url: string, partnerClientId: string, timestampMs: number | bigint, body?: string | Uint8Array | null, storeClientId?: string | null, storeToken?: string | null, bareHex?: boolean"
-    )]
-    pub fn sign(
-        &self,
-        env: Env,
-        method: Unknown<'_>,
-        url: Unknown<'_>,
-        partner_client_id: Unknown<'_>,
-        timestamp_ms: Unknown<'_>,
-        body: Unknown<'_>,
-        store_client_id: Unknown<'_>,
-        store_token: Unknown<'_>,
-        bare_hex: Unknown<'_>,
-    ) -> Result<String> {
+/// `new Signer(secret)`.
+unsafe extern "C" fn signer_new(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        let mut new_target = ptr::null_mut();
+        // SAFETY: `info` is this call's callback info.
+        check(unsafe { sys::napi_get_new_target(env, info, &mut new_target) })?;
+        if new_target.is_null() {
+            return Err(Error::WrongType("Signer", "called with new").into());
+        }
+        let (this, [secret]) = call_info::<1>(env, info)?;
+        let state: Box<SignerState> = Box::new(RefCell::new(Some(signer_for(env, secret)?)));
+        let state = Box::into_raw(state);
+        // SAFETY: `this` is the new object; `signer_free` releases `state` when it is collected.
+        let wrapped = unsafe {
+            sys::napi_wrap(
+                env,
+                this,
+                state.cast(),
+                Some(signer_free),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        if wrapped != sys::Status::napi_ok {
+            // SAFETY: not wrapped, so still ours.
+            drop(unsafe { Box::from_raw(state) });
+            return Err(napi::Error::new(Status::from(wrapped), "napi_wrap failed").into());
+        }
+        // SAFETY: `this` is a live object, tagged once.
+        check(unsafe { sys::napi_type_tag_object(env, this, &SIGNER_TAG) })?;
+        Ok(this)
+    })
+}
+
+/// Wipes and frees a signer's state when its object is collected.
+unsafe extern "C" fn signer_free(
+    _env: sys::napi_env,
+    state: *mut std::ffi::c_void,
+    _hint: *mut std::ffi::c_void,
+) {
+    // A panic in a destructor must not unwind into Node; the state is gone either way.
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `state` came from Box::into_raw in `signer_new`, freed only here.
+        drop(unsafe { Box::from_raw(state.cast::<SignerState>()) });
+    }));
+}
+
+/// `signer.sign(method, url, partnerClientId, timestampMs, body?, storeClientId?,
+/// storeToken?, bareHex?)`.
+unsafe extern "C" fn signer_sign(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        let (
+            this,
+            [
+                method,
+                url,
+                partner_client_id,
+                timestamp_ms,
+                body,
+                store_id,
+                token,
+                hex,
+            ],
+        ) = call_info::<8>(env, info)?;
+        let state = signer_state(env, this)?;
         let raw = RawRequest {
             method,
             url,
             partner_client_id,
             timestamp_ms,
             body,
-            store_client_id,
-            store_token,
+            store_client_id: store_id,
+            store_token: token,
         };
-        let bare_hex = raise(&env, boolean(env.raw(), bare_hex.raw(), "bareHex"))?;
-        let format = if bare_hex {
+        let format = if boolean(env, hex, "bareHex")? {
             SignatureFormat::BareHex
         } else {
             SignatureFormat::Prefixed
         };
-        sign_with(&env, self.key.as_ref(), &raw, format)
-    }
+        let signature = sign_with(env, state.borrow().as_ref(), &raw, format)?;
+        // SAFETY: `env` is this call's environment.
+        Ok(unsafe { Ascii::to_napi_value(env, signature) }?)
+    })
+}
 
-    /// Wipes the key state; later calls throw `OmniError` (`OMNI_NULL_ARGUMENT`).
-    #[napi]
-    pub fn close(&mut self) {
-        self.key = None;
-    }
+/// `signer.close()`: wipes the key state.
+unsafe extern "C" fn signer_close(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        let (this, []) = call_info::<0>(env, info)?;
+        *signer_state(env, this)?.borrow_mut() = None;
+        let mut undefined = ptr::null_mut();
+        // SAFETY: `env` is this call's environment.
+        check(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
+        Ok(undefined)
+    })
+}
+
+/// Defines the `Signer` class. It is written against napi directly, not as a napi-rs class:
+/// napi-rs's per-call bookkeeping for `&self` methods (borrow tracking, class identity) cost
+/// more than a third of the per-call overhead in `bindings/bench.sh` (BENCHMARKS.md). Its
+/// TypeScript declaration is in `dts-header.d.ts`.
+fn define_signer(env: sys::napi_env) -> Result<sys::napi_value> {
+    let method =
+        |name: &'static std::ffi::CStr, cb: sys::napi_callback| sys::napi_property_descriptor {
+            utf8name: name.as_ptr(),
+            name: ptr::null_mut(),
+            method: cb,
+            getter: None,
+            setter: None,
+            value: ptr::null_mut(),
+            attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
+            data: ptr::null_mut(),
+        };
+    let methods = [
+        method(c"sign", Some(signer_sign)),
+        method(c"close", Some(signer_close)),
+    ];
+    let mut class = ptr::null_mut();
+    // SAFETY: the name and descriptors are valid for the call; napi copies them.
+    check(unsafe {
+        sys::napi_define_class(
+            env,
+            c"Signer".as_ptr(),
+            6,
+            Some(signer_new),
+            ptr::null_mut(),
+            methods.len(),
+            methods.as_ptr(),
+            &mut class,
+        )
+    })?;
+    Ok(class)
 }
 
 /// `x-signature` (`sha256=<64 hex>`) of one request, hashing the key for this call only
 /// (prefer a `Signer` for many signatures).
 #[napi(
-    ts_args_type = "secret: string | Uint8Array, method: string, url: string, partnerClientId: string, timestampMs: number | bigint, body?: string | Uint8Array | null, storeClientId?: string | null, storeToken?: string | null"
+    ts_args_type = "secret: string | Uint8Array, method: string, url: string, partnerClientId: string, timestampMs: number | bigint, body?: string | Uint8Array | null, storeClientId?: string | null, storeToken?: string | null",
+    ts_return_type = "string"
 )]
 pub fn sign(
     env: Env,
@@ -561,18 +746,20 @@ pub fn sign(
     body: Unknown<'_>,
     store_client_id: Unknown<'_>,
     store_token: Unknown<'_>,
-) -> Result<String> {
-    let key = signer_for(&env, &secret)?;
+) -> Result<Ascii> {
     let raw = RawRequest {
-        method,
-        url,
-        partner_client_id,
-        timestamp_ms,
-        body,
-        store_client_id,
-        store_token,
+        method: method.raw(),
+        url: url.raw(),
+        partner_client_id: partner_client_id.raw(),
+        timestamp_ms: timestamp_ms.raw(),
+        body: body.raw(),
+        store_client_id: store_client_id.raw(),
+        store_token: store_token.raw(),
     };
-    sign_with(&env, Some(&key), &raw, SignatureFormat::Prefixed)
+    let e = env.raw();
+    let signed = signer_for(e, secret.raw())
+        .and_then(|key| sign_with(e, Some(&key), &raw, SignatureFormat::Prefixed));
+    raise(&env, signed)
 }
 
 /// The exact base string that is signed (it holds the store token: do not log it).
@@ -590,17 +777,17 @@ pub fn base_string(
     store_token: Unknown<'_>,
 ) -> Result<String> {
     let raw = RawRequest {
-        method,
-        url,
-        partner_client_id,
-        timestamp_ms,
-        body,
-        store_client_id,
-        store_token,
+        method: method.raw(),
+        url: url.raw(),
+        partner_client_id: partner_client_id.raw(),
+        timestamp_ms: timestamp_ms.raw(),
+        body: body.raw(),
+        store_client_id: store_client_id.raw(),
+        store_token: store_token.raw(),
     };
-    let mut room = [0u8; ARENA];
+    let mut room = room::<ARENA>();
     let mut arena = Arena(&mut room);
-    let text = RequestArgs::read(&env, &raw, &mut arena)
+    let text = RequestArgs::read(env.raw(), &raw, &mut arena)
         .and_then(|args| Ok(args.request().base_string()?));
     raise(&env, text)
 }
@@ -608,7 +795,7 @@ pub fn base_string(
 /// Lowercase hex SHA-256 of the body (a string is hashed as UTF-8).
 #[napi(ts_args_type = "body: string | Uint8Array")]
 pub fn body_hash(env: Env, body: Unknown<'_>) -> Result<String> {
-    let mut room = [0u8; ARENA];
+    let mut room = room::<ARENA>();
     let mut arena = Arena(&mut room);
     let hash =
         bytes(env.raw(), body.raw(), "body", &mut arena).map(|b| omni_bindings::body_hash(&b));
@@ -676,7 +863,7 @@ pub fn verify(
     options: Unknown<'_>,
 ) -> Result<()> {
     let e = env.raw();
-    let mut room = [0u8; ARENA];
+    let mut room = room::<ARENA>();
     let mut arena = Arena(&mut room);
     let run = |arena: &mut Arena<'_>| -> Read<()> {
         let options = verify_options(e, options.raw())?;
@@ -727,7 +914,7 @@ pub fn verify(
 /// such a parse would change (an integer beyond 2^53): the same bytes from any language.
 #[napi(ts_args_type = "text: string | Uint8Array")]
 pub fn json_stringify(env: Env, text: Unknown<'_>) -> Result<String> {
-    let mut room = [0u8; ARENA];
+    let mut room = room::<ARENA>();
     let mut arena = Arena(&mut room);
     let json = bytes(env.raw(), text.raw(), "text", &mut arena)
         .and_then(|t| Ok(omni_bindings::json_stringify(&t)?));

@@ -253,6 +253,20 @@ test('a closed signer', () => {
   assert.deepEqual([e.constructor, e.code], [omni.OmniError, 'OMNI_NULL_ARGUMENT'])
 })
 
+test('Signer methods refuse another this, and the class needs new', () => {
+  const s = new omni.Signer('k')
+  // V8 refuses a receiver that is not a Signer (TypeError: Illegal invocation); the addon's
+  // own type-tag check would refuse it otherwise (ArgumentTypeError).
+  const refused = (e) => e instanceof TypeError || e instanceof omni.ArgumentTypeError
+  for (const other of [{}, null, undefined, 5, new (class Signer {})(), Object.create(omni.Signer.prototype)]) {
+    assert.throws(() => omni.Signer.prototype.sign.call(other, ...GOOD), refused)
+    assert.throws(() => omni.Signer.prototype.close.call(other), refused)
+  }
+  assert.equal(refusal(() => omni.Signer('k')).constructor, omni.ArgumentTypeError)
+  assert.ok(s instanceof omni.Signer)
+  assert.equal(typeof s.sign(...GOOD), 'string')
+})
+
 test('secrets are not shown', () => {
   const e = refusal(() => omni.sign('partner-secret-xyz', ...withField('storeToken', 'stkn_secret\n')))
   assert.ok(!e.message.includes('stkn_secret') && !e.message.includes('partner-secret-xyz'))
