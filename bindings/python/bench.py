@@ -1,8 +1,8 @@
 """Times signing one 200 B-body request N times through the `omni` module (PyO3: a reusable
 Signer, one call per signature) and through Python's own hmac building the same base string.
 The ways alternate in ROUNDS rounds of N/ROUNDS signatures after a warm-up
-round, and each way's median round is printed (a shared machine's load moves between rounds, not
-within one). Run by bindings/bench.sh with the module installed in its venv; prints
+round; each round is timed in CPU time of the process (time.process_time_ns: on a shared machine,
+time spent descheduled is not the binding's), and each way's median round is printed. Run by bindings/bench.sh with the module installed in its venv; prints
 "python<TAB>way<TAB>ns per signature" lines."""
 
 import hashlib
@@ -68,10 +68,10 @@ def main():
     rounds = {way: [] for way in ways}
     for round_ in range(ROUNDS + 1):  # round 0 warms up
         for way, run in ways.items():
-            start = time.perf_counter_ns()
+            start = time.process_time_ns()
             run()
             if round_:
-                rounds[way].append((time.perf_counter_ns() - start) / n)
+                rounds[way].append((time.process_time_ns() - start) / n)
     for way, ns in rounds.items():
         print(f"python\t{way}\t{sorted(ns)[len(ns) // 2]:.0f}")
 

@@ -15,11 +15,13 @@
 // The Python functions take each request field as a keyword argument, as libomni does.
 #![allow(clippy::too_many_arguments)]
 
+use std::ffi::c_char;
 use std::sync::RwLock;
 
 use omni_bindings::omni_sign::{self, SignatureFormat};
 use omni_bindings::{Check, Class, Error, Received, Request};
 use pyo3::exceptions::PyRuntimeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyInt, PyMemoryView, PyString, PyTuple, PyType};
@@ -64,35 +66,57 @@ fn raise(py: Python<'_>, error: Error) -> PyErr {
     )
 }
 
-/// Bytes taken from a Python argument: a `bytes` object (given, or a `str` encoded to UTF-8),
-/// or a copy.
-enum Data<'py> {
-    Empty,
-    Py(Bound<'py, PyBytes>),
+/// Bytes taken from a Python argument: borrowed from it, or a copy.
+enum Data<'a> {
+    Borrowed(&'a [u8]),
     Copied(Vec<u8>),
 }
 
 impl Data<'_> {
     fn as_bytes(&self) -> &[u8] {
         match self {
-            Data::Empty => &[],
-            Data::Py(b) => b.as_bytes(),
+            Data::Borrowed(b) => b,
             Data::Copied(v) => v,
         }
     }
 }
 
-/// A text argument: `str` (encoded once to a `bytes` object; a lone surrogate cannot be
-/// encoded and is refused as invalid UTF-8) or `bytes` (checked as UTF-8 when used, by
-/// [`as_text`]). Any character the signing rules forbid, NUL included, is left to omni-sign.
-fn text<'py>(name: &'static str, value: &Bound<'py, PyAny>) -> Result<Bound<'py, PyBytes>, Error> {
+unsafe extern "C" {
+    /// In CPython since 3.3 with this signature, in the limited API only from 3.10: pyo3
+    /// declares it for abi3 builds from 3.10 on, so it is declared here for the 3.9 wheel.
+    /// The UTF-8 it returns is cached in the `str` object and lives as long as the object.
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut ffi::PyObject,
+        size: *mut ffi::Py_ssize_t,
+    ) -> *const c_char;
+}
+
+/// A `str`'s UTF-8, borrowed from the object (no copy: encoding each argument into a new
+/// `bytes` object, the limited API's other way for 3.9, cost a sixth of a call). A lone
+/// surrogate cannot be encoded and is refused as invalid UTF-8, never replaced.
+fn str_utf8<'a>(name: &'static str, value: &'a Bound<'_, PyString>) -> Result<&'a str, Error> {
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: `value` is a live `str` and the GIL is held.
+    let data = unsafe { PyUnicode_AsUTF8AndSize(value.as_ptr(), &mut len) };
+    if data.is_null() {
+        // CPython raised UnicodeEncodeError (a lone surrogate): replaced by our refusal.
+        drop(PyErr::take(value.py()));
+        return Err(Error::InvalidUtf8(name));
+    }
+    let len = usize::try_from(len).map_err(|_| Error::InvalidUtf8(name))?;
+    // SAFETY: CPython keeps `len` bytes of valid UTF-8 at `data`, owned by `value`, which
+    // outlives `'a`; a `str` never changes.
+    Ok(unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast(), len)) })
+}
+
+/// A text argument: `str`, or `bytes` holding UTF-8. Any character the signing rules forbid,
+/// NUL included, is left to omni-sign.
+fn text<'a>(name: &'static str, value: &'a Bound<'_, PyAny>) -> Result<&'a str, Error> {
     if let Ok(s) = value.cast::<PyString>() {
-        // Under the stable ABI for 3.9, borrowing a str's UTF-8 is not possible; encoding it
-        // into one bytes object and borrowing that is the cheapest conversion left.
-        return s.encode_utf8().map_err(|_| Error::InvalidUtf8(name));
+        return str_utf8(name, s);
     }
     if let Ok(b) = value.cast::<PyBytes>() {
-        return Ok(b.clone());
+        return omni_bindings::text_bytes(name, b.as_bytes());
     }
     Err(if value.is_none() {
         Error::NullArgument(name)
@@ -103,55 +127,39 @@ fn text<'py>(name: &'static str, value: &Bound<'py, PyAny>) -> Result<Bound<'py,
 
 /// An optional text argument: `None` when absent (`""` is an empty value, which the signing
 /// rules refuse for a header).
-fn optional_text<'py>(
+fn optional_text<'a>(
     name: &'static str,
-    value: Option<&Bound<'py, PyAny>>,
-) -> Result<Option<Bound<'py, PyBytes>>, Error> {
+    value: Option<&'a Bound<'_, PyAny>>,
+) -> Result<Option<&'a str>, Error> {
     match value {
         Some(v) if !v.is_none() => text(name, v).map(Some),
         _ => Ok(None),
     }
 }
 
-/// The text of a converted argument.
-fn as_text<'a>(name: &'static str, value: &'a Bound<'_, PyBytes>) -> Result<&'a str, Error> {
-    omni_bindings::text_bytes(name, value.as_bytes())
-}
-
-/// The text of a converted optional argument.
-fn optional_as_text<'a>(
-    name: &'static str,
-    value: &'a Option<Bound<'_, PyBytes>>,
-) -> Result<Option<&'a str>, Error> {
-    value.as_ref().map(|v| as_text(name, v)).transpose()
-}
-
 /// Bytes: `bytes`, `bytearray`, `memoryview` or `str` (as UTF-8); `None` is empty when
 /// `optional`.
-fn bytes<'py>(
+fn bytes<'a>(
     name: &'static str,
-    value: Option<&Bound<'py, PyAny>>,
+    value: Option<&'a Bound<'_, PyAny>>,
     optional: bool,
-) -> Result<Data<'py>, Error> {
+) -> Result<Data<'a>, Error> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return if optional {
-            Ok(Data::Empty)
+            Ok(Data::Borrowed(&[]))
         } else {
             Err(Error::NullArgument(name))
         };
     };
     if let Ok(b) = value.cast::<PyBytes>() {
-        return Ok(Data::Py(b.clone()));
+        return Ok(Data::Borrowed(b.as_bytes()));
     }
     if let Ok(b) = value.cast::<PyByteArray>() {
         // Copied: a bytearray may change while the GIL is released.
         return Ok(Data::Copied(b.to_vec()));
     }
     if let Ok(s) = value.cast::<PyString>() {
-        return s
-            .encode_utf8()
-            .map(Data::Py)
-            .map_err(|_| Error::InvalidUtf8(name));
+        return str_utf8(name, s).map(|s| Data::Borrowed(s.as_bytes()));
     }
     if value.is_instance_of::<PyMemoryView>() {
         // The buffer protocol is not in the stable ABI before 3.11: copy through tobytes().
@@ -159,7 +167,7 @@ fn bytes<'py>(
             .call_method0("tobytes")
             .ok()
             .and_then(|b| b.cast_into::<PyBytes>().ok())
-            .map(Data::Py)
+            .map(|b| Data::Copied(b.as_bytes().to_vec()))
             .ok_or(Error::WrongType(name, "a readable memoryview"));
     }
     Err(Error::WrongType(
@@ -183,26 +191,26 @@ fn integer(
     int.extract::<i64>().map_err(|_| out_of_range)
 }
 
-/// The arguments of one request, converted.
-struct RequestArgs<'py> {
-    method: Bound<'py, PyBytes>,
-    url: Bound<'py, PyBytes>,
-    partner_client_id: Bound<'py, PyBytes>,
-    store_client_id: Option<Bound<'py, PyBytes>>,
-    store_token: Option<Bound<'py, PyBytes>>,
+/// The arguments of one request, converted (borrowed from the Python objects).
+struct RequestArgs<'a> {
+    method: &'a str,
+    url: &'a str,
+    partner_client_id: &'a str,
+    store_client_id: Option<&'a str>,
+    store_token: Option<&'a str>,
     timestamp_ms: i64,
-    body: Data<'py>,
+    body: Data<'a>,
 }
 
-impl<'py> RequestArgs<'py> {
+impl<'a> RequestArgs<'a> {
     fn new(
-        method: &Bound<'py, PyAny>,
-        url: &Bound<'py, PyAny>,
-        partner_client_id: &Bound<'py, PyAny>,
-        timestamp_ms: &Bound<'py, PyAny>,
-        body: Option<&Bound<'py, PyAny>>,
-        store_client_id: Option<&Bound<'py, PyAny>>,
-        store_token: Option<&Bound<'py, PyAny>>,
+        method: &'a Bound<'_, PyAny>,
+        url: &'a Bound<'_, PyAny>,
+        partner_client_id: &'a Bound<'_, PyAny>,
+        timestamp_ms: &'a Bound<'_, PyAny>,
+        body: Option<&'a Bound<'_, PyAny>>,
+        store_client_id: Option<&'a Bound<'_, PyAny>>,
+        store_token: Option<&'a Bound<'_, PyAny>>,
     ) -> Result<Self, Error> {
         Ok(RequestArgs {
             method: text("method", method)?,
@@ -219,16 +227,16 @@ impl<'py> RequestArgs<'py> {
         })
     }
 
-    fn request(&self) -> Result<Request<'_>, Error> {
-        Ok(Request {
-            method: as_text("method", &self.method)?,
-            url: as_text("url", &self.url)?,
-            partner_client_id: as_text("partner_client_id", &self.partner_client_id)?,
-            store_client_id: optional_as_text("store_client_id", &self.store_client_id)?,
-            store_token: optional_as_text("store_token", &self.store_token)?,
+    fn request(&self) -> Request<'_> {
+        Request {
+            method: self.method,
+            url: self.url,
+            partner_client_id: self.partner_client_id,
+            store_client_id: self.store_client_id,
+            store_token: self.store_token,
             timestamp_ms: self.timestamp_ms,
             body: self.body.as_bytes(),
-        })
+        }
     }
 
     /// Signs, with the GIL released for long bodies.
@@ -238,7 +246,7 @@ impl<'py> RequestArgs<'py> {
         signer: &omni_sign::Signer,
         format: SignatureFormat,
     ) -> Result<omni_sign::SignatureText, Error> {
-        let request = self.request()?;
+        let request = self.request();
         if request.body.len() >= RELEASE_GIL_FROM {
             py.detach(|| request.sign(signer, format))
         } else {
@@ -247,7 +255,7 @@ impl<'py> RequestArgs<'py> {
     }
 }
 
-fn secret<'py>(value: &Bound<'py, PyAny>) -> Result<Data<'py>, Error> {
+fn secret<'a>(value: &'a Bound<'_, PyAny>) -> Result<Data<'a>, Error> {
     bytes("secret", Some(value), false)
 }
 
@@ -428,7 +436,7 @@ fn base_string(
         store_client_id,
         store_token,
     )
-    .and_then(|args| args.request()?.base_string())
+    .and_then(|args| args.request().base_string())
     .map_err(|e| raise(py, e))
 }
 
@@ -468,9 +476,11 @@ fn verify(
 ) -> PyResult<()> {
     let run = || -> Result<(), Error> {
         let secret = self::secret(secret)?;
+        let decimal;
         let timestamp = if timestamp.is_instance_of::<PyInt>() {
             let ms = integer("timestamp", timestamp, Error::InvalidTimestamp("timestamp"))?;
-            PyBytes::new(py, ms.to_string().as_bytes())
+            decimal = ms.to_string();
+            &decimal
         } else {
             text("timestamp", timestamp)?
         };
@@ -485,20 +495,15 @@ fn verify(
             Some(t) => integer("tolerance_ms", t, out_of_range("tolerance_ms"))?,
             None => omni_sign::DEFAULT_TOLERANCE_MS as i64,
         };
-        let store_client_id = optional_text("store_client_id", store_client_id)?;
-        let store_token = optional_text("store_token", store_token)?;
-        let (method, url) = (text("method", method)?, text("url", url)?);
-        let partner_client_id = text("partner_client_id", partner_client_id)?;
-        let signature = text("signature", signature)?;
         let body = bytes("body", body, true)?;
         let received = Received {
-            method: as_text("method", &method)?,
-            url: as_text("url", &url)?,
-            partner_client_id: as_text("partner_client_id", &partner_client_id)?,
-            store_client_id: optional_as_text("store_client_id", &store_client_id)?,
-            store_token: optional_as_text("store_token", &store_token)?,
-            timestamp: as_text("timestamp", &timestamp)?,
-            signature: as_text("signature", &signature)?,
+            method: text("method", method)?,
+            url: text("url", url)?,
+            partner_client_id: text("partner_client_id", partner_client_id)?,
+            store_client_id: optional_text("store_client_id", store_client_id)?,
+            store_token: optional_text("store_token", store_token)?,
+            timestamp,
+            signature: text("signature", signature)?,
             body: body.as_bytes(),
         };
         let check = Check {
