@@ -91,8 +91,8 @@ unsafe extern "C" {
     ) -> *const c_char;
 }
 
-/// A `str`'s UTF-8, borrowed from the object (no copy: encoding each argument into a new
-/// `bytes` object, the limited API's other way for 3.9, cost a sixth of a call). A lone
+/// A `str`'s UTF-8, borrowed from the object (no copy: the limited API's other way for 3.9,
+/// encoding each argument into a new `bytes` object, is five allocations a call). A lone
 /// surrogate cannot be encoded and is refused as invalid UTF-8, never replaced.
 fn str_utf8<'a>(name: &'static str, value: &'a Bound<'_, PyString>) -> Result<&'a str, Error> {
     let mut len: ffi::Py_ssize_t = 0;
