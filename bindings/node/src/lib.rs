@@ -34,6 +34,7 @@ use napi::{JsValue, Status, sys};
 use napi_derive::napi;
 use omni_bindings::omni_sign::{self, SignatureFormat, SignatureText};
 use omni_bindings::{Check, Class, Error, Received, Request};
+use zeroize::Zeroize;
 
 /// The error classes, defined once per Node environment (main thread or worker). `name` is
 /// each class's own name; `code` the status name.
@@ -143,8 +144,41 @@ fn throw(env: &Env, error: Error) -> napi::Error {
 const ARENA: usize = 1024;
 
 /// Hands out disjoint pieces of a buffer, each borrowed for `'a`. Left uninitialised: napi
-/// writes each piece before it is read.
-struct Arena<'a>(&'a mut [MaybeUninit<u8>]);
+/// writes each piece before it is read. See [`with_arena`].
+struct Arena<'a> {
+    /// The free space.
+    rest: &'a mut [MaybeUninit<u8>],
+    /// A text did not fit and was copied to the heap, after napi had filled the free space.
+    overflowed: bool,
+}
+
+/// Runs `f` with an arena of `N` bytes on the stack, then wipes what was written there: the
+/// texts read may include a secret key or a store token.
+fn with_arena<const N: usize, T>(f: impl FnOnce(&mut Arena<'_>) -> T) -> T {
+    let mut room = [MaybeUninit::uninit(); N];
+    let mut arena = Arena {
+        rest: &mut room,
+        overflowed: false,
+    };
+    let out = f(&mut arena);
+    let written = if arena.overflowed {
+        N
+    } else {
+        N - arena.rest.len()
+    };
+    room[..written].zeroize();
+    out
+}
+
+/// Wipes a text copied to the heap (a secret key or store token that did not fit the arena).
+fn wipe<T: ?Sized + ToOwned>(text: Cow<'_, T>)
+where
+    T::Owned: Zeroize,
+{
+    if let Cow::Owned(mut owned) = text {
+        owned.zeroize();
+    }
+}
 
 impl<'a> Arena<'a> {
     /// The next `n` bytes, which the caller has just had napi write.
@@ -152,16 +186,11 @@ impl<'a> Arena<'a> {
     /// # Safety
     /// The first `n` bytes of the free space are initialised.
     unsafe fn take_written(&mut self, n: usize) -> &'a [u8] {
-        let (head, tail) = std::mem::take(&mut self.0).split_at_mut(n);
-        self.0 = tail;
+        let (head, tail) = std::mem::take(&mut self.rest).split_at_mut(n);
+        self.rest = tail;
         // SAFETY: initialised by the caller's contract; MaybeUninit<u8> has u8's layout.
         unsafe { &*(head as *const [MaybeUninit<u8>] as *const [u8]) }
     }
-}
-
-/// A fresh arena's storage.
-fn room<const N: usize>() -> [MaybeUninit<u8>; N] {
-    [MaybeUninit::uninit(); N]
 }
 
 /// A signature returned to JavaScript as a one-byte string: it is ASCII, and V8 copies a
@@ -245,14 +274,14 @@ fn string<'a>(
     name: &'static str,
     arena: &mut Arena<'a>,
 ) -> Read<Cow<'a, str>> {
-    let room = arena.0.len();
+    let room = arena.rest.len();
     let mut len = 0;
     // SAFETY: the arena has `room` writable bytes; napi writes at most `room` (text and NUL).
     let status = unsafe {
         sys::napi_get_value_string_utf8(
             env,
             value,
-            arena.0.as_mut_ptr().cast::<c_char>(),
+            arena.rest.as_mut_ptr().cast::<c_char>(),
             room,
             &mut len,
         )
@@ -266,6 +295,7 @@ fn string<'a>(
         // SAFETY: napi wrote `len` bytes at the start of the arena's free space.
         Cow::Borrowed(unsafe { arena.take_written(len) })
     } else {
+        arena.overflowed = true;
         // SAFETY: a NULL buffer asks for the length only.
         check(unsafe {
             sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len)
@@ -463,6 +493,15 @@ struct RawRequest {
     store_token: sys::napi_value,
 }
 
+impl Drop for RequestArgs<'_> {
+    fn drop(&mut self) {
+        // A store token too long for the arena was copied to the heap.
+        if let Some(Cow::Owned(token)) = &mut self.store_token {
+            token.zeroize();
+        }
+    }
+}
+
 impl<'a> RequestArgs<'a> {
     fn read(e: sys::napi_env, raw: &RawRequest, arena: &mut Arena<'a>) -> Read<Self> {
         Ok(RequestArgs {
@@ -501,19 +540,21 @@ fn sign_with(
     raw: &RawRequest,
     format: SignatureFormat,
 ) -> Read<Ascii> {
-    let mut room = room::<ARENA>();
-    let mut arena = Arena(&mut room);
-    let args = RequestArgs::read(env, raw, &mut arena)?;
-    let key = key.ok_or(Error::Closed)?;
-    Ok(Ascii(args.request().sign(key, format)?))
+    with_arena::<ARENA, _>(|arena| {
+        let args = RequestArgs::read(env, raw, arena)?;
+        let key = key.ok_or(Error::Closed)?;
+        Ok(Ascii(args.request().sign(key, format)?))
+    })
 }
 
 /// A secret key: a string (as UTF-8), `Buffer` or `Uint8Array`.
 fn signer_for(env: sys::napi_env, secret: sys::napi_value) -> Read<omni_sign::Signer> {
-    let mut room = room::<256>();
-    let mut arena = Arena(&mut room);
-    let secret = bytes(env, secret, "secret", &mut arena)?;
-    Ok(omni_bindings::signer(&secret)?)
+    with_arena::<256, _>(|arena| {
+        let secret = bytes(env, secret, "secret", arena)?;
+        let signer = omni_bindings::signer(&secret);
+        wipe(secret);
+        Ok(signer?)
+    })
 }
 
 /// The state behind a JavaScript `Signer` (wrapped in it with `napi_wrap`): the key state,
@@ -785,20 +826,19 @@ pub fn base_string(
         store_client_id: store_client_id.raw(),
         store_token: store_token.raw(),
     };
-    let mut room = room::<ARENA>();
-    let mut arena = Arena(&mut room);
-    let text = RequestArgs::read(env.raw(), &raw, &mut arena)
-        .and_then(|args| Ok(args.request().base_string()?));
+    let text = with_arena::<ARENA, _>(|arena| {
+        let args = RequestArgs::read(env.raw(), &raw, arena)?;
+        Ok(args.request().base_string()?)
+    });
     raise(&env, text)
 }
 
 /// Lowercase hex SHA-256 of the body (a string is hashed as UTF-8).
 #[napi(ts_args_type = "body: string | Uint8Array")]
 pub fn body_hash(env: Env, body: Unknown<'_>) -> Result<String> {
-    let mut room = room::<ARENA>();
-    let mut arena = Arena(&mut room);
-    let hash =
-        bytes(env.raw(), body.raw(), "body", &mut arena).map(|b| omni_bindings::body_hash(&b));
+    let hash = with_arena::<ARENA, _>(|arena| {
+        bytes(env.raw(), body.raw(), "body", arena).map(|b| omni_bindings::body_hash(&b))
+    });
     raise(&env, hash)
 }
 
@@ -863,8 +903,6 @@ pub fn verify(
     options: Unknown<'_>,
 ) -> Result<()> {
     let e = env.raw();
-    let mut room = room::<ARENA>();
-    let mut arena = Arena(&mut room);
     let run = |arena: &mut Arena<'_>| -> Read<()> {
         let options = verify_options(e, options.raw())?;
         let secret = bytes(e, secret.raw(), "secret", arena)?;
@@ -904,9 +942,14 @@ pub fn verify(
                 .unwrap_or(omni_sign::DEFAULT_TOLERANCE_MS as i64),
             strict: options.strict,
         };
-        Ok(omni_bindings::verify(&secret, &received, check)?)
+        let verified = omni_bindings::verify(&secret, &received, check);
+        wipe(secret);
+        if let Some(token) = store_token {
+            wipe(token);
+        }
+        Ok(verified?)
     };
-    let result = run(&mut arena);
+    let result = with_arena::<ARENA, _>(run);
     raise(&env, result)
 }
 
@@ -914,9 +957,9 @@ pub fn verify(
 /// such a parse would change (an integer beyond 2^53): the same bytes from any language.
 #[napi(ts_args_type = "text: string | Uint8Array")]
 pub fn json_stringify(env: Env, text: Unknown<'_>) -> Result<String> {
-    let mut room = room::<ARENA>();
-    let mut arena = Arena(&mut room);
-    let json = bytes(env.raw(), text.raw(), "text", &mut arena)
-        .and_then(|t| Ok(omni_bindings::json_stringify(&t)?));
+    let json = with_arena::<ARENA, _>(|arena| {
+        bytes(env.raw(), text.raw(), "text", arena)
+            .and_then(|t| Ok(omni_bindings::json_stringify(&t)?))
+    });
     raise(&env, json)
 }

@@ -25,6 +25,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyInt, PyMemoryView, PyString, PyTuple, PyType};
+use zeroize::Zeroize;
 
 /// Bodies at least this long are hashed with the GIL released, so that other threads run
 /// meanwhile; shorter ones are signed faster than the GIL could be released and taken back.
@@ -77,6 +78,13 @@ impl Data<'_> {
         match self {
             Data::Borrowed(b) => b,
             Data::Copied(v) => v,
+        }
+    }
+
+    /// Wipes a copy (of a secret key given as `bytearray` or `memoryview`).
+    fn wipe(self) {
+        if let Data::Copied(mut v) = self {
+            v.zeroize();
         }
     }
 }
@@ -292,7 +300,11 @@ impl Signer {
     #[new]
     fn new(py: Python<'_>, secret: &Bound<'_, PyAny>) -> PyResult<Self> {
         let key = self::secret(secret)
-            .and_then(|s| omni_bindings::signer(s.as_bytes()))
+            .and_then(|s| {
+                let key = omni_bindings::signer(s.as_bytes());
+                s.wipe();
+                key
+            })
             .map_err(|e| raise(py, e))?;
         Ok(Signer {
             key: RwLock::new(Some(key)),
@@ -511,7 +523,9 @@ fn verify(
             tolerance_ms,
             strict,
         };
-        omni_bindings::verify(secret.as_bytes(), &received, check)
+        let verified = omni_bindings::verify(secret.as_bytes(), &received, check);
+        secret.wipe();
+        verified
     };
     run().map_err(|e| raise(py, e))
 }
