@@ -18,8 +18,8 @@ export declare class ArgumentTypeError extends InvalidInputError {}
 /** `verify` refused a received request: `OMNI_TIMESTAMP_OUTSIDE_WINDOW`,
  * `OMNI_MALFORMED_SIGNATURE` or `OMNI_SIGNATURE_MISMATCH`. */
 export declare class VerificationError extends OmniError {}
-/** `jsonStringify` refused the text: `OMNI_INVALID_JSON`, `OMNI_JSON_TOO_DEEP`,
- * `OMNI_UNSAFE_JSON_VALUE`. */
+/** `jsonStringify` refused the text (not JSON, too deep, or a value a JavaScript parse would
+ * change): `OMNI_INVALID_JSON`, as libomni. */
 export declare class InvalidJsonError extends OmniError {}
 /** The default tolerance of `verify` around the server clock, in milliseconds. */
 export declare const DEFAULT_TOLERANCE_MS: number

@@ -24,7 +24,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyInt, PyMemoryView, PyString, PyTuple, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyInt, PyMemoryView, PyString, PyTuple, PyType};
 use zeroize::Zeroize;
 
 /// Bodies at least this long are hashed with the GIL released, so that other threads run
@@ -496,17 +496,7 @@ fn verify(
         } else {
             text("timestamp", timestamp)?
         };
-        let out_of_range = |name| Error::OutOfRange(name, "beyond a signed 64-bit integer");
-        let now_ms = match now_ms.filter(|n| !n.is_none()) {
-            Some(n) => integer("now_ms", n, out_of_range("now_ms"))?,
-            None => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-        };
-        let tolerance_ms = match tolerance_ms.filter(|t| !t.is_none()) {
-            Some(t) => integer("tolerance_ms", t, out_of_range("tolerance_ms"))?,
-            None => omni_sign::DEFAULT_TOLERANCE_MS as i64,
-        };
+        let check = check(now_ms, tolerance_ms, strict)?;
         let body = bytes("body", body, true)?;
         let received = Received {
             method: text("method", method)?,
@@ -518,16 +508,103 @@ fn verify(
             signature: text("signature", signature)?,
             body: body.as_bytes(),
         };
-        let check = Check {
-            now_ms,
-            tolerance_ms,
-            strict,
-        };
         let verified = omni_bindings::verify(secret.as_bytes(), &received, check);
         secret.wipe();
         verified
     };
     run().map_err(|e| raise(py, e))
+}
+
+/// Why a server rejects (or accepts) a received request, as omni-diagnose's verdict decoded
+/// from its versioned JSON (a dict: `version`, `accepted`, `check`, `combinations` of signer
+/// pitfalls, ...; base strings hold the store token as `REDACTED`). `headers` are every header
+/// as received, `x-signature` among them: a dict, or an iterable of `(name, value)` pairs. A
+/// refused request is a verdict, not an exception; an unusable key or clock raises.
+#[pyfunction]
+#[pyo3(signature = (secret, method, url, headers, body=None, now_ms=None, tolerance_ms=None, strict=false))]
+fn diagnose<'py>(
+    py: Python<'py>,
+    secret: &Bound<'py, PyAny>,
+    method: &Bound<'py, PyAny>,
+    url: &Bound<'py, PyAny>,
+    headers: &Bound<'py, PyAny>,
+    body: Option<&Bound<'py, PyAny>>,
+    now_ms: Option<&Bound<'py, PyAny>>,
+    tolerance_ms: Option<&Bound<'py, PyAny>>,
+    strict: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let pairs = header_pairs(headers).map_err(|e| raise(py, e))?;
+    let run = || -> Result<String, Error> {
+        let secret = self::secret(secret)?;
+        let mut received = Vec::with_capacity(pairs.len());
+        for (name, value) in &pairs {
+            received.push((text("headers", name)?, text("headers", value)?));
+        }
+        let verdict = omni_bindings::diagnose(
+            secret.as_bytes(),
+            text("method", method)?,
+            text("url", url)?,
+            &received,
+            bytes("body", body, true)?.as_bytes(),
+            check(now_ms, tolerance_ms, strict)?,
+        );
+        secret.wipe();
+        verdict
+    };
+    let verdict = run().map_err(|e| raise(py, e))?;
+    py.import("json")?.call_method1("loads", (verdict,))
+}
+
+/// One received header's name and value, as given.
+type HeaderPair<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>);
+
+/// Received headers: a dict, or an iterable of `(name, value)` pairs.
+fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> Result<Vec<HeaderPair<'py>>, Error> {
+    let wrong = || Error::WrongType("headers", "a dict or an iterable of (name, value) pairs");
+    if headers.is_none() {
+        return Err(Error::NullArgument("headers"));
+    }
+    let items = match headers.cast::<PyDict>() {
+        Ok(dict) => dict.items().into_any(),
+        Err(_) => headers.clone(),
+    };
+    let mut pairs = Vec::new();
+    for item in items.try_iter().map_err(|_| wrong())? {
+        let item = item.map_err(|_| wrong())?;
+        let pair = item.cast::<PyTuple>().map_err(|_| wrong())?;
+        if pair.len() != 2 {
+            return Err(wrong());
+        }
+        let (Ok(name), Ok(value)) = (pair.get_item(0), pair.get_item(1)) else {
+            return Err(wrong());
+        };
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+/// A server's clock, window and signature format, as `verify` and `diagnose` take them.
+fn check(
+    now_ms: Option<&Bound<'_, PyAny>>,
+    tolerance_ms: Option<&Bound<'_, PyAny>>,
+    strict: bool,
+) -> Result<Check, Error> {
+    let out_of_range = |name| Error::OutOfRange(name, "beyond a signed 64-bit integer");
+    let now_ms = match now_ms.filter(|n| !n.is_none()) {
+        Some(n) => integer("now_ms", n, out_of_range("now_ms"))?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+    };
+    let tolerance_ms = match tolerance_ms.filter(|t| !t.is_none()) {
+        Some(t) => integer("tolerance_ms", t, out_of_range("tolerance_ms"))?,
+        None => omni_sign::DEFAULT_TOLERANCE_MS as i64,
+    };
+    Ok(Check {
+        now_ms,
+        tolerance_ms,
+        strict,
+    })
 }
 
 /// Rewrites JSON text exactly as JavaScript's `JSON.stringify(JSON.parse(text))` would; a
@@ -548,6 +625,7 @@ fn _omni(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(body_hash, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(json_stringify, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnose, m)?)?;
     m.add("DEFAULT_TOLERANCE_MS", omni_sign::DEFAULT_TOLERANCE_MS)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,7 +1,7 @@
 //! What the language bindings built on omni-sign share (`bindings/python` with PyO3,
 //! `bindings/node` with napi-rs): the rules for their arguments, the status names of their
 //! errors and the calls into omni-sign. Nothing here computes a signature: every call goes to
-//! [`omni_sign::Signer`], [`omni_sign::Verifier`] or [`omni_sign::json`].
+//! [`omni_sign::Signer`], [`omni_sign::Verifier`], [`omni_json`] or [`omni_diagnose`].
 //!
 //! Each binding converts its language's values to the borrowed Rust values below, calls one
 //! function, and turns an [`Error`] into its language's exception carrying [`Error::status`]
@@ -31,21 +31,25 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use omni_sign::json::{Mode, restringify};
+use omni_json::{Mode, restringify};
 use omni_sign::{
     BodyHash, CanonicalRequest, ReceivedBody, ReceivedRequest, SignatureFormat, SignatureText,
     SignedHeaders, Signer, Timestamp, Verifier,
 };
 
+pub use omni_diagnose::VERDICT_JSON_VERSION;
 pub use omni_sign;
 
 /// A refusal, with the status name every binding reports for it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// omni-sign refused the request, the key or the JSON text.
+    /// omni-sign refused the request or the key.
     #[error(transparent)]
     Sign(#[from] omni_sign::Error),
+    /// omni-json refused the JSON text.
+    #[error(transparent)]
+    Json(#[from] omni_json::Error),
     /// A required argument is missing (`None`, `null`, `undefined`).
     #[error("`{0}` is required")]
     NullArgument(&'static str),
@@ -86,12 +90,14 @@ pub enum Class {
 }
 
 impl Error {
-    /// The status name: `OMNI_` and the upper-case [`omni_sign::Error::kind`] for omni-sign's
-    /// refusals, else one of libomni's statuses (`OMNI_NULL_ARGUMENT`, `OMNI_INVALID_UTF8`,
-    /// `OMNI_INVALID_INPUT`).
+    /// The status name, as libomni names it: `OMNI_` and the upper-case
+    /// [`omni_sign::Error::kind`] for omni-sign's refusals, `OMNI_INVALID_JSON` for every JSON
+    /// refusal (libomni's one JSON status), else `OMNI_NULL_ARGUMENT`, `OMNI_INVALID_UTF8`,
+    /// `OMNI_INVALID_TIMESTAMP` or `OMNI_INVALID_INPUT`.
     pub fn status(&self) -> String {
         match self {
             Error::Sign(e) => format!("OMNI_{}", e.kind().to_ascii_uppercase()),
+            Error::Json(_) => "OMNI_INVALID_JSON".into(),
             Error::NullArgument(_) | Error::Closed => "OMNI_NULL_ARGUMENT".into(),
             Error::InvalidUtf8(_) => "OMNI_INVALID_UTF8".into(),
             Error::InvalidTimestamp(_) => "OMNI_INVALID_TIMESTAMP".into(),
@@ -106,12 +112,7 @@ impl Error {
             Error::Sign(
                 E::TimestampOutsideWindow { .. } | E::MalformedSignature | E::SignatureMismatch,
             ) => Class::Verification,
-            Error::Sign(
-                E::InvalidJson { .. }
-                | E::JsonTooDeep { .. }
-                | E::UnsafeJsonValue(_)
-                | E::JsonSerialize(_),
-            ) => Class::InvalidJson,
+            Error::Json(_) => Class::InvalidJson,
             Error::Sign(_) | Error::InvalidTimestamp(_) | Error::OutOfRange(..) => {
                 Class::InvalidInput
             }
@@ -268,6 +269,39 @@ pub fn verify(secret: &[u8], received: &Received<'_>, check: Check) -> Result<()
     Ok(())
 }
 
+/// Why a server rejects (or accepts) a received request: omni-diagnose's verdict as its
+/// versioned JSON ([`VERDICT_JSON_VERSION`]; base strings hold the store token as `REDACTED`).
+/// `headers` are every header as received, `x-signature` among them. A request the server
+/// refuses is a verdict, not an error; only an unusable key or clock is an error.
+pub fn diagnose(
+    secret: &[u8],
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    check: Check,
+) -> Result<String, Error> {
+    let mut options = omni_diagnose::DiagnoseOptions::new(
+        secret,
+        u64::try_from(check.now_ms)
+            .map_err(|_| Error::OutOfRange("now_ms", "epoch milliseconds cannot be negative"))?,
+    );
+    options.tolerance_ms = u64::try_from(check.tolerance_ms)
+        .map_err(|_| Error::OutOfRange("tolerance_ms", "a tolerance cannot be negative"))?;
+    options.strict = check.strict;
+    let received = omni_diagnose::Received {
+        method,
+        url,
+        headers,
+        body,
+    };
+    match omni_diagnose::diagnose(&received, &options) {
+        Ok(verdict) => Ok(verdict.to_json()),
+        Err(omni_diagnose::Error::InvalidSecret(e)) => Err(Error::Sign(e)),
+        Err(_) => Err(Error::OutOfRange("secret", "unusable")),
+    }
+}
+
 /// Rewrites JSON text exactly as JavaScript's `JSON.stringify(JSON.parse(text))` writes it
 /// (`json-stringify-form`, strict: a value a JavaScript parse would change is refused).
 pub fn json_stringify(text: &[u8]) -> Result<String, Error> {
@@ -324,7 +358,10 @@ mod tests {
             status(text_bytes("url", b"\xff")),
             ("OMNI_INVALID_UTF8".into(), Class::InvalidUtf8)
         );
-        assert_eq!(status(json_stringify(b"{")).1, Class::InvalidJson);
+        assert_eq!(
+            status(json_stringify(b"9007199254740993")),
+            ("OMNI_INVALID_JSON".into(), Class::InvalidJson)
+        );
         assert_eq!(Error::Closed.status(), "OMNI_NULL_ARGUMENT");
         assert_eq!(Error::NullArgument("url").class(), Class::ArgumentType);
     }
@@ -360,6 +397,27 @@ mod tests {
         assert_eq!(
             status(verify(b"k2", &received, check)).0,
             "OMNI_SIGNATURE_MISMATCH"
+        );
+        let verdict = diagnose(
+            b"k",
+            "POST",
+            received.url,
+            &[
+                ("x-partner-client-id", "ptnr_1"),
+                ("x-store-client-id", "str_1"),
+                ("x-store-token", "stkn_1"),
+                ("x-timestamp", "1709024577000"),
+                ("x-signature", sig.as_str()),
+            ],
+            b"{}",
+            check,
+        )
+        .unwrap();
+        assert!(verdict.starts_with(r#"{"version":1,"#), "{verdict}");
+        assert!(verdict.contains(r#""accepted":true"#), "{verdict}");
+        assert_eq!(
+            status(diagnose(b"", "GET", "/", &[], b"", check)).0,
+            "OMNI_EMPTY_SECRET"
         );
         let base = REQUEST.base_string().unwrap();
         assert!(base.starts_with("POST\n/partner/x\n"), "{base}");

@@ -32,8 +32,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * (64-bit platforms only).
  */
 public final class Omni {
-  /** The libomni version this wrapper is written for. */
-  public static final String EXPECTED_VERSION = "0.1.0";
+  /** The version of include/omni.h this wrapper is written for: it accepts the same major and
+   * at least this minor (a minor release only adds symbols and statuses). */
+  public static final int HEADER_VERSION_MAJOR = 0;
+  /** See {@link #HEADER_VERSION_MAJOR}. */
+  public static final int HEADER_VERSION_MINOR = 1;
   /** The server's default window around its clock: +-300 s. */
   public static final long DEFAULT_TOLERANCE_MS = 300_000L;
 
@@ -57,9 +60,22 @@ public final class Omni {
   static {
     Native.register(Omni.class, NativeLibrary.getInstance(System.getProperty("omni.library", "omni")));
     String found = omni_version();
-    if (!EXPECTED_VERSION.equals(found)) {
-      throw new UnsatisfiedLinkError(
-          "libomni " + found + " loaded, this wrapper is written for " + EXPECTED_VERSION);
+    if (!versionAccepted(found, HEADER_VERSION_MAJOR, HEADER_VERSION_MINOR)) {
+      throw new UnsatisfiedLinkError("libomni " + found + " loaded, this wrapper needs "
+          + HEADER_VERSION_MAJOR + "." + HEADER_VERSION_MINOR + " or a later "
+          + HEADER_VERSION_MAJOR + ".x");
+    }
+  }
+
+  /** Whether a libomni of version {@code found} serves a header of version major.minor: the
+   * same major and at least the header's minor (0.y accepts 0.y' for y' >= y, never 1.x). */
+  static boolean versionAccepted(String found, int major, int minor) {
+    String[] parts = found.split("\\.", 3);
+    try {
+      return parts.length >= 2 && Integer.parseInt(parts[0]) == major
+          && Integer.parseInt(parts[1]) >= minor;
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 
@@ -67,6 +83,8 @@ public final class Omni {
 
   // The C functions, direct-mapped. Strings go as NUL-terminated UTF-8 byte arrays.
   static native String omni_status_str(int status);
+
+  static native String omni_status_name(int status);
 
   static native String omni_version();
 

@@ -12,7 +12,7 @@ Every function is thread-safe and a ``Signer`` may be shared by threads. Refusal
 __all__ = [
     "OmniError", "InvalidInputError", "InvalidUtf8Error", "ArgumentTypeError",
     "VerificationError", "InvalidJsonError", "Signer", "sign", "base_string", "body_hash",
-    "verify", "json_stringify", "DEFAULT_TOLERANCE_MS", "__version__",
+    "verify", "json_stringify", "diagnose", "DEFAULT_TOLERANCE_MS", "__version__",
 ]
 
 
@@ -56,6 +56,6 @@ class InvalidJsonError(OmniError, ValueError):
 
 # Imported after the classes: the native module raises them.
 from ._omni import (  # noqa: E402
-    DEFAULT_TOLERANCE_MS, Signer, __version__, base_string, body_hash, json_stringify, sign,
-    verify,
+    DEFAULT_TOLERANCE_MS, Signer, __version__, base_string, body_hash, diagnose, json_stringify,
+    sign, verify,
 )

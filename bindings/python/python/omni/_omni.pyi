@@ -1,6 +1,6 @@
 """Type stubs of the native module ``omni._omni`` (re-exported by ``omni``)."""
 
-from typing import Iterable, Optional, Tuple, Union
+from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 
 from typing_extensions import Self
 
@@ -67,3 +67,13 @@ def verify(
     strict: bool = False,
 ) -> None: ...
 def json_stringify(text: Bytes) -> str: ...
+def diagnose(
+    secret: Bytes,
+    method: Text,
+    url: Text,
+    headers: Union[Mapping[Text, Text], Iterable[Tuple[Text, Text]]],
+    body: Optional[Bytes] = None,
+    now_ms: Optional[int] = None,
+    tolerance_ms: Optional[int] = None,
+    strict: bool = False,
+) -> dict[str, Any]: ...
