@@ -40,3 +40,14 @@ export declare class Signer {
   close(): void
 }
 
+/** omni-diagnose's verdict on a received request (version 1; its shape:
+ * crates/omni-diagnose/README.md). Base strings hold the store token as `REDACTED`. */
+export interface Verdict {
+  version: number
+  accepted: boolean
+  /** The first check that failed, named as the statuses are, in lower case. */
+  check: string | null
+  combinations: Array<{ pitfalls: Array<{ name: string, advice: string }>, base_string: string, [key: string]: unknown }>
+  [key: string]: unknown
+}
+

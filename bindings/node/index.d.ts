@@ -40,11 +40,30 @@ export declare class Signer {
   close(): void
 }
 
+/** omni-diagnose's verdict on a received request (version 1; its shape:
+ * crates/omni-diagnose/README.md). Base strings hold the store token as `REDACTED`. */
+export interface Verdict {
+  version: number
+  accepted: boolean
+  /** The first check that failed, named as the statuses are, in lower case. */
+  check: string | null
+  combinations: Array<{ pitfalls: Array<{ name: string, advice: string }>, base_string: string, [key: string]: unknown }>
+  [key: string]: unknown
+}
+
 /** The exact base string that is signed (it holds the store token: do not log it). */
 export declare function baseString(method: string, url: string, partnerClientId: string, timestampMs: number | bigint, body?: string | Uint8Array | null, storeClientId?: string | null, storeToken?: string | null): string
 
 /** Lowercase hex SHA-256 of the body (a string is hashed as UTF-8). */
 export declare function bodyHash(body: string | Uint8Array): string
+
+/**
+ * Why a server rejects (or accepts) a received request: omni-diagnose's verdict (version 1:
+ * `accepted`, `check`, `combinations` of signer pitfalls, ...; base strings hold the store
+ * token as `REDACTED`). `headers` are every header as received, `x-signature` among them.
+ * A refused request is a verdict, not an exception; an unusable key or clock throws.
+ */
+export declare function diagnose(secret: string | Uint8Array, method: string, url: string, headers: Array<[string, string]> | Record<string, string>, body?: string | Uint8Array | null, options?: { nowMs?: number | bigint, toleranceMs?: number | bigint, strict?: boolean } | null): Verdict
 
 /**
  * Rewrites JSON text exactly as `JSON.stringify(JSON.parse(text))` would, refusing a value

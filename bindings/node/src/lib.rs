@@ -842,11 +842,28 @@ pub fn body_hash(env: Env, body: Unknown<'_>) -> Result<String> {
     raise(&env, hash)
 }
 
-/// Options of `verify`.
+/// Options of `verify` and `diagnose`.
 struct VerifyOptions {
     now_ms: Option<i64>,
     tolerance_ms: Option<i64>,
     strict: bool,
+}
+
+impl VerifyOptions {
+    /// The check they ask for: the system clock and the default tolerance unless given.
+    fn check(&self) -> Check {
+        Check {
+            now_ms: self.now_ms.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            }),
+            tolerance_ms: self
+                .tolerance_ms
+                .unwrap_or(omni_sign::DEFAULT_TOLERANCE_MS as i64),
+            strict: self.strict,
+        }
+    }
 }
 
 fn verify_options(env: sys::napi_env, value: sys::napi_value) -> Read<VerifyOptions> {
@@ -913,11 +930,6 @@ pub fn verify(
             }
             _ => string(e, timestamp.raw(), "timestamp", arena)?,
         };
-        let now_ms = options.now_ms.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        });
         let method = string(e, method.raw(), "method", arena)?;
         let url = string(e, url.raw(), "url", arena)?;
         let partner = string(e, partner_client_id.raw(), "partnerClientId", arena)?;
@@ -935,14 +947,7 @@ pub fn verify(
             signature: &signature,
             body: &body,
         };
-        let check = Check {
-            now_ms,
-            tolerance_ms: options
-                .tolerance_ms
-                .unwrap_or(omni_sign::DEFAULT_TOLERANCE_MS as i64),
-            strict: options.strict,
-        };
-        let verified = omni_bindings::verify(&secret, &received, check);
+        let verified = omni_bindings::verify(&secret, &received, options.check());
         wipe(secret);
         if let Some(token) = store_token {
             wipe(token);
@@ -951,6 +956,147 @@ pub fn verify(
     };
     let result = with_arena::<ARENA, _>(run);
     raise(&env, result)
+}
+
+/// omni-diagnose's verdict, handed to JavaScript as the object `JSON.parse` makes of its JSON.
+pub struct Verdict(String);
+
+impl ToNapiValue for Verdict {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        let (mut global, mut json, mut parse, mut text, mut out) = (
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
+        let len = isize::try_from(value.0.len())
+            .map_err(|_| napi::Error::new(Status::InvalidArg, "verdict too long"))?;
+        // SAFETY: `env` is the current environment; every out-pointer is a local; the text is
+        // `len` readable bytes of UTF-8.
+        unsafe {
+            check(sys::napi_get_global(env, &mut global))?;
+            check(sys::napi_get_named_property(
+                env,
+                global,
+                c"JSON".as_ptr(),
+                &mut json,
+            ))?;
+            check(sys::napi_get_named_property(
+                env,
+                json,
+                c"parse".as_ptr(),
+                &mut parse,
+            ))?;
+            check(sys::napi_create_string_utf8(
+                env,
+                value.0.as_ptr().cast(),
+                len,
+                &mut text,
+            ))?;
+            check(sys::napi_call_function(
+                env, json, parse, 1, &text, &mut out,
+            ))?;
+        }
+        Ok(out)
+    }
+}
+
+/// Received headers: an array of `[name, value]` pairs, or an object's own enumerable
+/// properties. Reading them may run JavaScript (getters), so nothing borrowed from a
+/// JavaScript value is held meanwhile.
+fn header_pairs<'a>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    arena: &mut Arena<'a>,
+) -> Read<Vec<(Cow<'a, str>, Cow<'a, str>)>> {
+    const NAME: &str = "headers";
+    let wrong = || Error::WrongType(NAME, "an array of [name, value] pairs or an object");
+    let element = |array, i| -> Read<sys::napi_value> {
+        let mut out = ptr::null_mut();
+        // SAFETY: `array` is a live array or object of this environment.
+        check(unsafe { sys::napi_get_element(env, array, i, &mut out) })?;
+        Ok(out)
+    };
+    let length = |array| -> Option<u32> {
+        let (mut is_array, mut len) = (false, 0);
+        // SAFETY: `array` is a live value; napi checks what it is.
+        let ok = unsafe {
+            sys::napi_is_array(env, array, &mut is_array) == sys::Status::napi_ok
+                && is_array
+                && sys::napi_get_array_length(env, array, &mut len) == sys::Status::napi_ok
+        };
+        ok.then_some(len)
+    };
+    if is_absent(env, value) {
+        return Err(Error::NullArgument(NAME).into());
+    }
+    let mut pairs = Vec::new();
+    if let Some(len) = length(value) {
+        for i in 0..len {
+            let pair = element(value, i)?;
+            if length(pair) != Some(2) {
+                return Err(wrong().into());
+            }
+            let name = string(env, element(pair, 0)?, NAME, arena)?;
+            pairs.push((name, string(env, element(pair, 1)?, NAME, arena)?));
+        }
+        return Ok(pairs);
+    }
+    if type_of(env, value) != sys::ValueType::napi_object {
+        return Err(wrong().into());
+    }
+    let mut names = ptr::null_mut();
+    // SAFETY: `value` is a live object.
+    check(unsafe { sys::napi_get_property_names(env, value, &mut names) })?;
+    for i in 0..length(names).unwrap_or(0) {
+        let key = element(names, i)?;
+        let mut item = ptr::null_mut();
+        // SAFETY: `value` is a live object and `key` one of its property names.
+        check(unsafe { sys::napi_get_property(env, value, key, &mut item) })?;
+        let name = string(env, key, NAME, arena)?;
+        pairs.push((name, string(env, item, NAME, arena)?));
+    }
+    Ok(pairs)
+}
+
+/// Why a server rejects (or accepts) a received request: omni-diagnose's verdict (version 1:
+/// `accepted`, `check`, `combinations` of signer pitfalls, ...; base strings hold the store
+/// token as `REDACTED`). `headers` are every header as received, `x-signature` among them.
+/// A refused request is a verdict, not an exception; an unusable key or clock throws.
+#[napi(
+    ts_args_type = "secret: string | Uint8Array, method: string, url: string, headers: Array<[string, string]> | Record<string, string>, body?: string | Uint8Array | null, options?: { nowMs?: number | bigint, toleranceMs?: number | bigint, strict?: boolean } | null",
+    ts_return_type = "Verdict"
+)]
+pub fn diagnose(
+    env: Env,
+    secret: Unknown<'_>,
+    method: Unknown<'_>,
+    url: Unknown<'_>,
+    headers: Unknown<'_>,
+    body: Unknown<'_>,
+    options: Unknown<'_>,
+) -> Result<Verdict> {
+    let e = env.raw();
+    let run = |arena: &mut Arena<'_>| -> Read<Verdict> {
+        // Options and headers first: reading them may run JavaScript.
+        let options = verify_options(e, options.raw())?;
+        let pairs = header_pairs(e, headers.raw(), arena)?;
+        let method = string(e, method.raw(), "method", arena)?;
+        let url = string(e, url.raw(), "url", arena)?;
+        let secret = bytes(e, secret.raw(), "secret", arena)?;
+        let body = optional_bytes(e, body.raw(), "body", arena)?;
+        let received: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (&**n, &**v)).collect();
+        let verdict =
+            omni_bindings::diagnose(&secret, &method, &url, &received, &body, options.check());
+        wipe(secret);
+        for (_, value) in pairs {
+            wipe(value);
+        }
+        Ok(Verdict(verdict?))
+    };
+    let verdict = with_arena::<ARENA, _>(run);
+    raise(&env, verdict)
 }
 
 /// Rewrites JSON text exactly as `JSON.stringify(JSON.parse(text))` would, refusing a value

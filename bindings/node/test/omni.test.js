@@ -302,3 +302,49 @@ test('each worker thread builds its own signer from the same key and gets identi
 test('constants', () => {
   assert.equal(omni.DEFAULT_TOLERANCE_MS, 300000)
 })
+
+function receivedHeaders (c, signature) {
+  const headers = [['x-partner-client-id', c.partner_client_id], ['x-timestamp', String(c.timestamp_ms)], ['x-signature', signature]]
+  if (c.store_client_id !== null) headers.push(['x-store-client-id', c.store_client_id], ['x-store-token', c.store_token])
+  return headers
+}
+
+test('diagnose accepts every case of signing.json', () => {
+  for (const c of doc.cases) {
+    const v = omni.diagnose(c.secret, c.method, c.url, receivedHeaders(c, c.expect.signature),
+      Buffer.from(c.body_hex, 'hex'), { nowMs: c.timestamp_ms, strict: true })
+    assert.deepEqual([v.version, v.accepted], [1, true], c.name)
+  }
+})
+
+test('diagnose names the pitfall and never shows the store token', () => {
+  // A client that kept /api/v1 on the path signed what our signer signs for /api/v1 twice.
+  let sig = omni.sign('k', 'GET', 'https://h/api/v1/api/v1/partner/x', 'p', 1000)
+  let v = omni.diagnose('k', 'GET', 'https://h/api/v1/partner/x',
+    { 'x-partner-client-id': 'p', 'x-timestamp': '1000', 'x-signature': sig }, null, { nowMs: 1000 })
+  assert.deepEqual([v.accepted, v.check], [false, 'signature_mismatch'])
+  assert.equal(v.combinations[0].pitfalls[0].name, 'api-v1-not-stripped')
+  sig = omni.sign('k', 'POST', '/api/v1/x', 'p', 1000, '{}', 's', 'stkn_secret')
+  v = omni.diagnose('k', 'POST', '/api/v1/x', [['x-partner-client-id', 'p'], ['x-timestamp', '1000'],
+    ['x-signature', sig], ['x-store-client-id', 's'], ['x-store-token', 'stkn_secret']], '{}', { nowMs: 301001 })
+  assert.equal(v.check, 'timestamp_outside_window')
+  assert.ok(!JSON.stringify(v).includes('stkn_secret'))
+  v = omni.diagnose('k', 'GET', '/x', [['x-timestamp', '1']], null, { nowMs: 1 })
+  assert.deepEqual([v.accepted, v.check], [false, 'missing_header'])
+})
+
+test('diagnose refusals', () => {
+  const good = ['k', 'GET', '/x', [['x-timestamp', '1']], null, { nowMs: 1 }]
+  const change = (i, x) => { const a = good.slice(); a[i] = x; return a }
+  for (const [args, C, code] of [
+    [change(0, ''), omni.InvalidInputError, 'OMNI_EMPTY_SECRET'],
+    [change(5, { nowMs: -1 }), omni.InvalidInputError, 'OMNI_INVALID_INPUT'],
+    [change(3, null), omni.ArgumentTypeError, 'OMNI_NULL_ARGUMENT'],
+    [change(3, 5), omni.ArgumentTypeError, 'OMNI_INVALID_INPUT'],
+    [change(3, [['a', 'b', 'c']]), omni.ArgumentTypeError, 'OMNI_INVALID_INPUT'],
+    [change(3, [['x-timestamp', '\ud800']]), omni.InvalidUtf8Error, 'OMNI_INVALID_UTF8'],
+    [change(1, undefined), omni.ArgumentTypeError, 'OMNI_NULL_ARGUMENT']]) {
+    const e = refusal(() => omni.diagnose(...args))
+    assert.deepEqual([e.constructor, e.code], [C, code], JSON.stringify(args))
+  }
+})
