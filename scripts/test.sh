@@ -37,8 +37,11 @@ cargo test --workspace --all-features
 
 # --- sections added by later issues (FFI, header drift, bindings) go below --------------
 
-step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP/Python bindings"
+step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP bindings"
 bash scripts/check-ffi.sh
+
+step "native bindings: Python (PyO3 + maturin, pytest) and Node (napi-rs, node --test)"
+bash scripts/check-native.sh
 
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo
