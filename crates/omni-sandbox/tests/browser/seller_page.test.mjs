@@ -80,9 +80,9 @@ function startPartnerSite() {
   });
 }
 
-/** Creates an onboard session with `omni onboard` (omni-client); returns its onboardUrl. */
-async function onboard(redirectUri) {
-  const { stdout } = await run(omniBin, ['onboard', '--redirect-uri', redirectUri], {
+/** Runs `omni onboard --redirect-uri URI` (omni-client) against the sandbox. */
+function omniOnboard(redirectUri) {
+  return run(omniBin, ['onboard', '--redirect-uri', redirectUri], {
     timeout: 20_000,
     env: {
       ...process.env,
@@ -91,6 +91,11 @@ async function onboard(redirectUri) {
       OMNI_SECRET_KEY: PARTNER_SECRET,
     },
   });
+}
+
+/** Creates an onboard session with `omni onboard`; returns its onboardUrl. */
+async function onboard(redirectUri) {
+  const { stdout } = await omniOnboard(redirectUri);
   const match = /^onboardUrl: (\S+)$/m.exec(stdout);
   assert.ok(match, `no onboardUrl in: ${stdout}`);
   assert.ok(match[1].startsWith(`${sandboxUrl}/auth/partner?clientId=${PARTNER}&token=`), match[1]);
@@ -271,4 +276,15 @@ test('a damaged link and a link signed elsewhere say which, never a 5xx', async 
   assert.ok(text.includes('<b>ptnr_other</b>'), 'the clientId is shown as text, escaped');
   assert.equal(await page.locator('main b').count(), 0);
   await context.close();
+});
+
+test('a javascript: redirectUri gets no session', async () => {
+  // omni-client sends it as given; the sandbox's onboard route refuses it.
+  for (const uri of ['javascript:alert(document.domain)', 'JAVASCRIPT:alert(1)//https://x.example/']) {
+    await assert.rejects(omniOnboard(uri), (e) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /VAL_001 \(HTTP 400 Bad Request\): redirectUri must be an absolute http\(s\) URL/);
+      return true;
+    });
+  }
 });
