@@ -4,9 +4,8 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Extension;
-use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::State as AxumState;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use omni_sign::{BodyHash, Error as SignError, ReceivedBody, ReceivedRequest, header};
@@ -16,7 +15,7 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::jwt::{self, Claims};
-use crate::reply::{ApiError, RequestId, body_error, omni_ok};
+use crate::reply::{ApiError, RequestId, omni_ok, read_body};
 use crate::routes::PartnerRoute;
 use crate::state::{MAX_CLOCK_MS, State, read};
 
@@ -238,11 +237,11 @@ pub(crate) async fn partner(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
-    let body = match body {
+    let body = match read_body(request, state.body_read_timeout, id).await {
         Ok(body) => body,
-        Err(rejection) => return body_error(&rejection, id),
+        Err(answer) => return answer,
     };
     let auth = match guard(&state, &method, &uri, &headers, &body) {
         Ok(auth) => auth,

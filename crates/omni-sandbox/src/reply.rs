@@ -1,7 +1,9 @@
 //! Building answers: the Omni error body, the OneKYC error body, and the request id.
 
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -133,5 +135,34 @@ fn body_api_error(rejection: &BytesRejection) -> ApiError {
             "Request body could not be read",
         )
         .with_details(json!({ "reason": rejection.body_text() }))
+    }
+}
+
+/// Reads a request's whole body, waiting at most `timeout` for it: a body past the limit,
+/// broken, or too slow is answered in the Omni error shape (413 `REQ_001`, 400 `REQ_002`,
+/// 408 `REQ_003`) and the connection is closed after the answer.
+pub(crate) async fn read_body(
+    request: Request,
+    timeout: std::time::Duration,
+    id: RequestId,
+) -> Result<Bytes, Response> {
+    match tokio::time::timeout(timeout, Bytes::from_request(request, &())).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(rejection)) => Err(body_error(&rejection, id)),
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQ_003",
+                "Request body not received in time",
+            )
+            .with_details(
+                json!({ "timeoutMs": u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) }),
+            )
+            .into_response(id);
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(response)
+        }
     }
 }

@@ -8,9 +8,8 @@ use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock};
 
 use axum::Extension;
-use axum::body::{Body, Bytes};
-use axum::extract::State as AxumState;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
+use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use base64::Engine as _;
@@ -19,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::jwt::{Claims, Rejection};
 use crate::omni::iso_millis;
-use crate::reply::{ApiError, RequestId, body_error, omni_ok};
+use crate::reply::{ApiError, RequestId, omni_ok, read_body};
 use crate::routes::SELLER_CONTINUE;
 use crate::state::{State, read};
 
@@ -234,7 +233,7 @@ pub(crate) async fn continue_onboarding(
     AxumState(state): AxumState<Arc<State>>,
     Extension(id): Extension<RequestId>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
     let html = wants_html(&headers);
     let refused = |refusal: Refusal| {
@@ -244,9 +243,9 @@ pub(crate) async fn continue_onboarding(
             refusal.api_error().into_response(id)
         }
     };
-    let body = match body {
+    let body = match read_body(request, state.body_read_timeout, id).await {
         Ok(body) => body,
-        Err(rejection) => return body_error(&rejection, id),
+        Err(answer) => return answer,
     };
     let link = Link::parse(&body);
     let session = match check(&state, &link) {

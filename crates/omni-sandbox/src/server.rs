@@ -39,6 +39,8 @@ use crate::{admin_api, demo, omni, onekyc, seller};
 
 /// How long a client has to send a whole request head, from its first byte.
 const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a route that reads a request body waits for all of it.
+const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a connection may stay open with no request in flight and no byte of a new one.
 const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The cap on concurrent connections when the file-descriptor limit allows more.
@@ -74,6 +76,7 @@ fn default_max_connections() -> usize {
 #[derive(Clone, Copy, Debug)]
 struct Limits {
     header_read_timeout: Duration,
+    body_read_timeout: Duration,
     idle_timeout: Duration,
     max_connections: usize,
 }
@@ -119,6 +122,7 @@ impl fmt::Debug for SandboxConfig {
             .field("debug", &self.debug)
             .field("restringify", &self.restringify)
             .field("header_read_timeout", &self.limits.header_read_timeout)
+            .field("body_read_timeout", &self.limits.body_read_timeout)
             .field("idle_timeout", &self.limits.idle_timeout)
             .field("max_connections", &self.limits.max_connections)
             .finish()
@@ -137,6 +141,7 @@ impl SandboxConfig {
             restringify: false,
             limits: Limits {
                 header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+                body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 max_connections: default_max_connections(),
             },
@@ -149,6 +154,15 @@ impl SandboxConfig {
     #[must_use]
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a route that reads a request body waits for all of it, from the moment it
+    /// starts reading (default 30 s); past it the answer is 408 `REQ_003` and the connection is
+    /// closed.
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
         self
     }
 
@@ -268,7 +282,10 @@ impl Sandbox {
             .await
             .map_err(|source| Error::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(Error::LocalAddr)?;
-        let state = Arc::new(State::new(format!("http://{addr}")));
+        let state = Arc::new(State::new(
+            format!("http://{addr}"),
+            config.limits.body_read_timeout,
+        ));
         let admin = Admin {
             state: Arc::clone(&state),
         };

@@ -36,6 +36,8 @@ pub(crate) struct Partner {
 pub(crate) struct State {
     /// `http://127.0.0.1:PORT`, for the onboard URLs the sandbox hands out.
     pub(crate) base_url: String,
+    /// How long a route that reads a body waits for all of it (`SandboxConfig::body_read_timeout`).
+    pub(crate) body_read_timeout: Duration,
     clock_offset_ms: AtomicI64,
     /// When non-zero, the sandbox clock stands still at this instant (epoch ms).
     pinned_ms: AtomicU64,
@@ -72,9 +74,10 @@ fn duration_ms(d: Duration) -> u64 {
 }
 
 impl State {
-    pub(crate) fn new(base_url: String) -> Self {
+    pub(crate) fn new(base_url: String, body_read_timeout: Duration) -> Self {
         State {
             base_url,
+            body_read_timeout,
             clock_offset_ms: AtomicI64::new(0),
             pinned_ms: AtomicU64::new(0),
             debug: AtomicBool::new(false),

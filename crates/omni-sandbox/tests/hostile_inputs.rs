@@ -188,3 +188,30 @@ async fn a_malformed_chunked_body_is_a_json_400() {
         assert_request_id(&head, &body);
     }
 }
+
+#[tokio::test]
+async fn a_body_that_stops_coming_is_a_json_408() {
+    let sb = omni_sandbox::Sandbox::start(
+        omni_sandbox::SandboxConfig::default()
+            .body_read_timeout(std::time::Duration::from_millis(500)),
+    )
+    .await
+    .unwrap();
+    for target in [ONBOARD, "/auth/partner/continue"] {
+        // Ten bytes announced, two sent, then nothing: the connection stays open.
+        let request = format!(
+            "POST {target} HTTP/1.1\r\nhost: s\r\ncontent-type: application/json\r\ncontent-length: 10\r\n\r\n{{}}"
+        );
+        let (head, body) = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            raw(&sb, request.as_bytes()),
+        )
+        .await
+        .expect("the slow body was waited for past 10 s");
+        assert!(head.starts_with("http/1.1 408"), "{head}");
+        assert!(head.contains("\r\nconnection: close"), "{head}");
+        assert_eq!(body["error"]["code"], "REQ_003");
+        assert_eq!(body["error"]["details"]["timeoutMs"], 500);
+        assert_request_id(&head, &body);
+    }
+}
