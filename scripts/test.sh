@@ -43,6 +43,19 @@ bash scripts/check-ffi.sh
 step "native bindings: Python (PyO3 + maturin, pytest) and Node (napi-rs, node --test)"
 bash scripts/check-native.sh
 
+# --- the sandbox's seller page in a real browser -----------------------------------------
+# Debian's Chromium driven by playwright-core from npm (no browser download): the seller opens
+# onboardUrl, presses Continue, lands on the partner's page; expired and used sessions.
+step "sandbox seller page in headless Chromium (crates/omni-sandbox/tests/browser)"
+need_file /usr/bin/chromium chromium
+need_cmd npm npm
+cargo build -p omni-cli
+(
+  cd crates/omni-sandbox/tests/browser
+  npm ci --no-audit --no-fund --loglevel=error
+  node --test
+)
+
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo
 

@@ -9,6 +9,8 @@ mod jwt;
 mod omni;
 mod onekyc;
 mod reply;
+mod routes;
+mod seller;
 mod server;
 mod state;
 
