@@ -36,6 +36,7 @@ use omni_sign::{
     BodyHash, CanonicalRequest, ReceivedBody, ReceivedRequest, SignatureFormat, SignatureText,
     SignedHeaders, Signer, Timestamp, Verifier,
 };
+use std::fmt;
 
 pub use omni_diagnose::VERDICT_JSON_VERSION;
 pub use omni_sign;
@@ -155,6 +156,24 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
+impl fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The store token is a secret (`secrets-never-shown`).
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("partner_client_id", &self.partner_client_id)
+            .field("store_client_id", &self.store_client_id)
+            .field(
+                "store_token",
+                &self.store_token.map(|_| omni_sign::REDACTED),
+            )
+            .field("timestamp_ms", &self.timestamp_ms)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
 impl<'a> Request<'a> {
     fn headers(&self) -> Result<SignedHeaders<'a>, Error> {
         Ok(SignedHeaders::from_parts(
@@ -220,6 +239,25 @@ pub struct Received<'a> {
     pub signature: &'a str,
     /// The body bytes as received.
     pub body: &'a [u8],
+}
+
+impl fmt::Debug for Received<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The store token is a secret (`secrets-never-shown`).
+        f.debug_struct("Received")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("partner_client_id", &self.partner_client_id)
+            .field("store_client_id", &self.store_client_id)
+            .field(
+                "store_token",
+                &self.store_token.map(|_| omni_sign::REDACTED),
+            )
+            .field("timestamp", &self.timestamp)
+            .field("signature", &self.signature)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 /// How a server checks a received request.
