@@ -398,7 +398,7 @@ pub(crate) fn diagnose_mismatch(
                     lines,
                     body_hash: hash,
                 };
-                if signer.sign_base_string_for_diagnosis(&candidate.text(false)) == *received {
+                if signer.sign_base_string(&candidate.text(false)) == *received {
                     best = Some((pits, candidate.text(true), label.clone()));
                 }
             }
