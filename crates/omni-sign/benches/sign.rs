@@ -21,9 +21,13 @@ const SIZES: [(&str, usize); 4] = [("0B", 0), ("200B", 200), ("4KiB", 4096), ("1
 
 fn bench(c: &mut Criterion) {
     let signer = Signer::new(SECRET).expect("non-empty secret");
-    let headers = SignedHeaders::new(PARTNER, Timestamp::from_millis(TS))
-        .and_then(|h| h.with_store(STORE, TOKEN))
-        .expect("valid headers");
+    let headers = SignedHeaders::from_parts(
+        PARTNER,
+        Some(STORE),
+        Some(TOKEN),
+        Timestamp::from_millis(TS),
+    )
+    .expect("valid headers");
     let mut group = c.benchmark_group("sign");
     for (label, len) in SIZES {
         let body: Vec<u8> = (0..len).map(|i| b"{\"sku\":\"SKU-1\",}"[i % 16]).collect();

@@ -15,7 +15,7 @@ pub(crate) trait Sink {
 ///
 /// ```
 /// use omni_sign::{BodyHash, CanonicalRequest, SignedHeaders, Timestamp};
-/// let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(1709024577000)).unwrap();
+/// let headers = SignedHeaders::new("ptnr_1".try_into().unwrap(), Timestamp::from_millis(1709024577000));
 /// let req = CanonicalRequest::new("GET", "https://h/api/v1/partner/x?q=1", headers, BodyHash::EMPTY).unwrap();
 /// assert_eq!(
 ///     req.base_string().to_string(),
@@ -136,12 +136,17 @@ impl<'a> CanonicalRequest<'a> {
         sink.put(b"\n");
         sink.put(self.path.as_str().as_bytes());
         sink.put(b"\nx-partner-client-id:");
-        sink.put(headers.partner_client_id().as_bytes());
+        sink.put(headers.partner_client_id().as_str().as_bytes());
         if let (Some(id), Some(token)) = (headers.store_client_id(), headers.store_token()) {
             sink.put(b"\nx-store-client-id:");
-            sink.put(id.as_bytes());
+            sink.put(id.as_str().as_bytes());
             sink.put(b"\nx-store-token:");
-            sink.put(if redact { crate::REDACTED } else { token }.as_bytes());
+            let token = if redact {
+                crate::REDACTED
+            } else {
+                token.expose_secret()
+            };
+            sink.put(token.as_bytes());
         }
         sink.put(b"\nx-timestamp:");
         sink.put(headers.timestamp().digit_bytes(&mut [0; 20]));

@@ -32,7 +32,7 @@ impl Sink for HmacSha256 {
 /// ```
 /// use omni_sign::{Signer, SignedHeaders, Timestamp};
 /// let signer = Signer::new(b"partner-secret").unwrap();
-/// let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(1709024577000)).unwrap();
+/// let headers = SignedHeaders::new("ptnr_1".try_into().unwrap(), Timestamp::from_millis(1709024577000));
 /// let sig = signer.sign_request("POST", "https://h/api/v1/partner/x", &headers, b"{}").unwrap();
 /// assert!(sig.to_string().starts_with("sha256="));
 /// ```
@@ -112,7 +112,7 @@ impl fmt::Debug for Signer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Timestamp;
+    use crate::{PartnerClientId, StoreClientId, StoreTokenRef, Timestamp};
     use std::string::{String, ToString};
 
     #[test]
@@ -179,15 +179,23 @@ mod tests {
         }
     }
 
+    fn store_headers() -> SignedHeaders<'static> {
+        SignedHeaders::new(
+            PartnerClientId::new("ptnr_1").unwrap(),
+            Timestamp::from_millis(1709024577000),
+        )
+        .with_store(
+            StoreClientId::new("store_1").unwrap(),
+            StoreTokenRef::new("stkn_secret").unwrap(),
+        )
+    }
+
     #[test]
     fn a_base_string_of_many_blocks_signs_correctly() {
         // A 9,000-byte path and a 5,000-byte body: far more than any single block or buffer.
         let path = "/p".repeat(4_500);
         let body = std::vec![b'x'; 5_000];
-        let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(1709024577000))
-            .unwrap()
-            .with_store("store_1", "stkn_secret")
-            .unwrap();
+        let headers = store_headers();
         let request = CanonicalRequest::new("PUT", &path, headers, BodyHash::of(&body)).unwrap();
         let base = request.to_base_string();
         assert!(base.len() > 9_000);
@@ -215,10 +223,7 @@ mod tests {
             &long[..200],
         ] {
             let url = std::format!("https://h.example/api/v1{path}?q=1");
-            let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(1709024577000))
-                .unwrap()
-                .with_store("store_1", "stkn_secret")
-                .unwrap();
+            let headers = store_headers();
             for len in (0..=body.len()).filter(|n| n % 64 < 2 || n % 64 > 53 || n % 50 == 0) {
                 let body = &body[..len];
                 let req = CanonicalRequest::new("POST", &url, headers, BodyHash::of(body)).unwrap();
@@ -235,7 +240,7 @@ mod tests {
     #[test]
     fn signing_a_base_string_matches_signing_the_request_it_comes_from() {
         let signer = Signer::new(b"key").unwrap();
-        let headers = SignedHeaders::new("p", Timestamp::from_millis(1)).unwrap();
+        let headers = SignedHeaders::new("p".try_into().unwrap(), Timestamp::from_millis(1));
         let req = CanonicalRequest::new("GET", "/", headers, BodyHash::EMPTY).unwrap();
         let text = req.to_base_string();
         assert_eq!(signer.sign_base_string(&text), signer.sign(&req));
@@ -258,7 +263,7 @@ mod tests {
         // HMAC-SHA256("key", "GET\n/\nx-partner-client-id:p\nx-timestamp:1\n<empty hash>"),
         // computed with Python's hmac module.
         let signer = Signer::new(b"key").unwrap();
-        let headers = SignedHeaders::new("p", Timestamp::from_millis(1)).unwrap();
+        let headers = SignedHeaders::new("p".try_into().unwrap(), Timestamp::from_millis(1));
         let sig = signer.sign_request("GET", "/", &headers, b"").unwrap();
         assert_eq!(
             sig.to_string(),
