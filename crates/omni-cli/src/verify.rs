@@ -288,7 +288,7 @@ mod tests {
                       e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         let sig = omni_sign::Signer::new(b"k")
             .unwrap()
-            .sign_base_string_for_diagnosis(faulty)
+            .sign_base_string(faulty)
             .to_string();
         let headers = [
             ("x-partner-client-id", "p"),

@@ -9,8 +9,10 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use http::{Method, StatusCode};
 use omni_sign::header::STORE_CLIENT_ID;
-use omni_sign::http::ReusableValues;
-use omni_sign::{BodyHash, CanonicalRequest, SignatureFormat, SignedHeaders, Signer, Timestamp};
+use omni_sign::{
+    BodyHash, CanonicalRequest, PartnerClientId, SignatureFormat, SignedHeaders, Signer,
+    StoreClientId, StoreTokenRef, Timestamp,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -116,8 +118,8 @@ impl OmniClient {
     ) -> Result<StoreClient, Error> {
         let store_client_id = store_client_id.into();
         let store_token = store_token.into();
-        SignedHeaders::new(&self.inner.partner_client_id, Timestamp::from_millis(0))?
-            .with_store(&store_client_id, store_token.expose_secret())?;
+        StoreClientId::new(&store_client_id)?;
+        StoreTokenRef::new(store_token.expose_secret())?;
         // Validated above as visible ASCII, so this does not fail.
         let id_value = HeaderValue::from_str(&store_client_id)
             .map_err(|_| omni_sign::Error::InvalidHeaderValue(STORE_CLIENT_ID))?;
@@ -327,7 +329,7 @@ impl OmniClientBuilder {
     /// The partner client id (`x-partner-client-id`). Required.
     pub fn client_id(mut self, partner_client_id: impl Into<String>) -> Self {
         let id = partner_client_id.into();
-        match SignedHeaders::new(&id, Timestamp::from_millis(0)) {
+        match PartnerClientId::new(&id) {
             Ok(_) => self.partner_client_id = Some(id),
             Err(e) => self.fail(Error::Config(format!("partner client id: {e}"))),
         }
@@ -722,15 +724,13 @@ impl Exchange<'_> {
             // Room for the extra headers and the five Omni ones: no regrowth while signing.
             let mut headers_out = HeaderMap::with_capacity(self.headers.len() + 5);
             headers_out.extend(self.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
-            omni_sign::http::set_signed_headers_reusing(
+            crate::signed_headers::set_signed_headers_reusing(
                 &mut headers_out,
                 &headers,
                 &signature,
                 inner.signature_format,
-                &ReusableValues {
-                    partner_client_id: Some(&inner.partner_client_id_value),
-                    store_client_id: self.store.map(|s| &s.id_value),
-                },
+                &inner.partner_client_id_value,
+                self.store.map(|s| &s.id_value),
             )?;
             *request.headers_mut() = headers_out;
             if !self.body.is_empty() {

@@ -6,6 +6,7 @@ mod clock;
 mod error;
 mod onboard;
 mod retry;
+mod signed_headers;
 
 pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, OmniClient, OmniClientBuilder, PRODUCTION_BASE_URL,
