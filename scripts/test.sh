@@ -32,8 +32,12 @@ cargo test --workspace --all-features
 
 # --- sections added by later issues (FFI, header drift, bindings) go below --------------
 
-step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP/Python bindings"
+step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/PHP/Python bindings"
 bash scripts/check-ffi.sh
+
+# --- Java binding (JNI, bindings/java) ----------------------------------------------------
+step "Java binding: libomni_jni built, JUnit 5 tests under Maven"
+bash scripts/check-java.sh
 
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo

@@ -1,0 +1,395 @@
+//! Reading Java arguments: strings as UTF-8 and byte arrays, with as few JNI calls as possible.
+//!
+//! A request's strings cross as one Java string (the Java side concatenates them and passes
+//! each one's length, -1 for null): one `GetStringRegion` copies their UTF-16 units, which are
+//! converted here, never through JNI's "modified UTF-8" (`GetStringUTFChars`), which writes NUL
+//! as two bytes and a character outside the BMP as two 3-byte surrogates. A lone surrogate is
+//! refused as `OMNI_INVALID_UTF8`, never replaced; an embedded NUL crosses intact, never
+//! truncated, so omni-sign refuses it with the kind the test vectors name
+//! (`OMNI_INVALID_HEADER_VALUE`, `OMNI_INVALID_URL`, `OMNI_INVALID_METHOD`). A small body is
+//! copied with one `GetByteArrayRegion`; a large one is hashed in 64 KiB chunks, so no copy of
+//! it is ever made whole. Buffers live on the stack, uninitialised until JNI or the converter
+//! writes them (zero-filling them on every call measured as a cost), with the heap for long
+//! strings. These calls go through the raw function table: the `jni` crate's wrappers add an
+//! `ExceptionCheck` call before each one, and none of these calls raises an exception for the
+//! arguments given (a non-null string or array and a range within its length, which the Java
+//! side computes from the same objects it passes).
+
+use std::mem::MaybeUninit;
+
+use jni::sys::{jbyte, jbyteArray, jchar, jint, jsize, jstring};
+use omni_sign::{BodyHash, BodyHasher};
+use zeroize::Zeroize;
+
+use crate::failure::Failure;
+
+/// Stack room for a call's UTF-16 units; more goes to the heap.
+const STACK_UNITS: usize = 512;
+/// Stack room for their UTF-8 (at most 3 bytes per unit).
+const STACK_TEXT: usize = 3 * STACK_UNITS;
+/// Bodies up to this size are copied and signed in one pass; larger ones are hashed chunk by
+/// chunk.
+const SMALL_BODY: usize = 4096;
+/// The chunk size for hashing large bodies.
+const BODY_CHUNK: usize = 64 * 1024;
+
+/// The raw JNI function table of the calling thread.
+#[derive(Clone, Copy)]
+pub(crate) struct Raw(*mut jni::sys::JNIEnv);
+
+impl Raw {
+    /// The table of the thread a native method runs on.
+    pub(crate) fn of(env: &jni::EnvUnowned<'_>) -> Self {
+        Raw(env.as_raw())
+    }
+
+    /// A new Java string of ASCII `text` (no NUL): `NewStringUTF` reads modified UTF-8, which
+    /// for such text is the same bytes. Longer texts than `N - 1` bytes are an internal error.
+    pub(crate) fn ascii_string<const N: usize>(self, text: &str) -> Result<jstring, Failure> {
+        let mut cstr = [0u8; N];
+        if !text.is_ascii() || text.len() >= N || text.contains('\0') {
+            return Err(Failure::refused("OMNI_PANIC", "not a short ASCII text"));
+        }
+        cstr[..text.len()].copy_from_slice(text.as_bytes());
+        // SAFETY: the calling thread's env; `cstr` is NUL-terminated ASCII.
+        let s = unsafe { ((**self.0).v1_1.NewStringUTF)(self.0, cstr.as_ptr().cast()) };
+        if s.is_null() {
+            // An OutOfMemoryError is pending: Java sees it.
+            return Err(Failure::Jni(jni::errors::Error::JavaException));
+        }
+        Ok(s)
+    }
+
+    /// A new Java `byte[]` holding `bytes`.
+    pub(crate) fn byte_array(self, bytes: &[u8]) -> Result<jbyteArray, Failure> {
+        let len = jsize::try_from(bytes.len()).map_err(|_| {
+            Failure::refused("OMNI_INVALID_INPUT", "output too long for a Java array")
+        })?;
+        // SAFETY: the calling thread's env; a non-negative length.
+        let array = unsafe { ((**self.0).v1_1.NewByteArray)(self.0, len) };
+        if array.is_null() {
+            // An OutOfMemoryError is pending: Java sees it.
+            return Err(Failure::Jni(jni::errors::Error::JavaException));
+        }
+        // SAFETY: a new array of exactly `len` bytes, `bytes` readable for `len` bytes.
+        unsafe {
+            ((**self.0).v1_1.SetByteArrayRegion)(self.0, array, 0, len, bytes.as_ptr().cast())
+        };
+        Ok(array)
+    }
+
+    /// `GetStringRegion(s, 0, out.len())`; the string is at least that long. Returns `out`,
+    /// now initialised.
+    fn string_region(self, s: jstring, out: &mut [MaybeUninit<u16>]) -> &mut [u16] {
+        // SAFETY: the env pointer is the calling thread's and `s` a live non-null local
+        // reference; the range lies within the string (the Java side passes the lengths of the
+        // parts it concatenated), so nothing is thrown and `out.len()` fits in jsize; `out` is
+        // writable for `out.len()` units, all of which JNI writes.
+        unsafe {
+            ((**self.0).v1_2.GetStringRegion)(
+                self.0,
+                s,
+                0,
+                out.len() as jsize,
+                out.as_mut_ptr().cast::<jchar>(),
+            );
+            std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u16>(), out.len())
+        }
+    }
+
+    /// `GetArrayLength` of a non-null byte array.
+    fn array_length(self, a: jbyteArray) -> usize {
+        // SAFETY: the env pointer is the calling thread's, `a` a live non-null array reference.
+        let len = unsafe { ((**self.0).v1_1.GetArrayLength)(self.0, a) };
+        usize::try_from(len).unwrap_or(0)
+    }
+
+    /// `GetByteArrayRegion(a, start, out.len())`; the range lies within the array. Returns
+    /// `out`, now initialised.
+    fn byte_region(self, a: jbyteArray, start: usize, out: &mut [MaybeUninit<u8>]) -> &mut [u8] {
+        // SAFETY: as above; the callers keep `start + out.len()` within the array's length
+        // (arrays never change length), so both fit in jsize and nothing is thrown; `out` is
+        // writable for `out.len()` bytes, all of which JNI writes.
+        unsafe {
+            ((**self.0).v1_1.GetByteArrayRegion)(
+                self.0,
+                a,
+                start as jsize,
+                out.len() as jsize,
+                out.as_mut_ptr().cast::<jbyte>(),
+            );
+            std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), out.len())
+        }
+    }
+}
+
+/// Writes the UTF-8 of `units` into `out` (room for 3 bytes per unit), returning its length. A
+/// lone surrogate is `OMNI_INVALID_UTF8`.
+fn utf16_to_utf8(units: &[u16], out: &mut [MaybeUninit<u8>]) -> Result<usize, Failure> {
+    let mut at = 0;
+    for c in char::decode_utf16(units.iter().copied()) {
+        let c = c.map_err(|_| {
+            Failure::refused(
+                "OMNI_INVALID_UTF8",
+                "a string argument holds a lone surrogate (not valid UTF-16, so not UTF-8)",
+            )
+        })?;
+        for &byte in c.encode_utf8(&mut [0; 4]).as_bytes() {
+            out[at].write(byte);
+            at += 1;
+        }
+    }
+    Ok(at)
+}
+
+/// Writes each unit narrowed to a byte into `out`; whether all were ASCII (then `out` is their
+/// UTF-8). One pass the compiler vectorises.
+fn narrow_ascii(units: &[u16], out: &mut [MaybeUninit<u8>]) -> bool {
+    let mut all = 0u16;
+    for (o, &u) in out.iter_mut().zip(units) {
+        o.write(u as u8);
+        all |= u;
+    }
+    all < 0x80
+}
+
+/// Writes the UTF-8 of the strings joined in `units` (`lens[i]` units each, -1 for null) into
+/// `out`; their total length and each one's span. Every byte written lies within the returned
+/// length (each unit gives at least one byte).
+#[allow(clippy::type_complexity)]
+fn convert<const N: usize>(
+    units: &[u16],
+    lens: &[jint; N],
+    out: &mut [MaybeUninit<u8>],
+) -> Result<(usize, [Option<(usize, usize)>; N]), Failure> {
+    let mut spans = [None; N];
+    let ascii = narrow_ascii(units, out);
+    let (mut from, mut at) = (0, 0);
+    for (span, &len) in spans.iter_mut().zip(lens) {
+        let Ok(len) = usize::try_from(len) else {
+            continue;
+        };
+        let n = if ascii {
+            len
+        } else {
+            // Part by part: a surrogate pair never spans two strings.
+            utf16_to_utf8(&units[from..from + len], &mut out[at..])?
+        };
+        *span = Some((at, at + n));
+        from += len;
+        at += n;
+    }
+    Ok((at, spans))
+}
+
+/// Where a call's arguments are read to: on the caller's stack, uninitialised, with the heap
+/// for long strings.
+pub(crate) struct Room {
+    units: [MaybeUninit<u16>; STACK_UNITS],
+    text: [MaybeUninit<u8>; STACK_TEXT],
+    body: [MaybeUninit<u8>; SMALL_BODY],
+    heap_units: Vec<u16>,
+    heap_text: Vec<u8>,
+}
+
+impl Room {
+    pub(crate) fn new() -> Self {
+        Room {
+            units: [MaybeUninit::uninit(); STACK_UNITS],
+            text: [MaybeUninit::uninit(); STACK_TEXT],
+            body: [MaybeUninit::uninit(); SMALL_BODY],
+            heap_units: Vec::new(),
+            heap_text: Vec::new(),
+        }
+    }
+
+    /// Reads the `N` strings joined in `joined` (`lens[i]` units each, -1 for null).
+    pub(crate) fn texts<const N: usize>(
+        &mut self,
+        raw: Raw,
+        joined: jstring,
+        lens: [jint; N],
+    ) -> Result<Texts<'_, N>, Failure> {
+        Texts::read(
+            raw,
+            joined,
+            lens,
+            (&mut self.units, &mut self.heap_units),
+            (&mut self.text, &mut self.heap_text),
+        )
+    }
+
+    /// Reads the strings and a body of `body_len` bytes (`null` is the empty body).
+    pub(crate) fn texts_and_body<const N: usize>(
+        &mut self,
+        raw: Raw,
+        joined: jstring,
+        lens: [jint; N],
+        body: jbyteArray,
+        body_len: jint,
+    ) -> Result<(Texts<'_, N>, Body<'_>), Failure> {
+        let texts = Texts::read(
+            raw,
+            joined,
+            lens,
+            (&mut self.units, &mut self.heap_units),
+            (&mut self.text, &mut self.heap_text),
+        )?;
+        Ok((texts, Body::read(raw, body, body_len, &mut self.body)))
+    }
+
+    /// Reads a body (`null` is empty); its length from the array itself.
+    pub(crate) fn body(&mut self, raw: Raw, body: jbyteArray) -> Body<'_> {
+        let len = if body.is_null() {
+            0
+        } else {
+            raw.array_length(body)
+        };
+        Body::read(raw, body, len as jint, &mut self.body)
+    }
+}
+
+/// The first `len` elements of `stack`, or of `heap` grown to `len` when `stack` is too small.
+fn room<'a, T>(
+    stack: &'a mut [MaybeUninit<T>],
+    heap: &'a mut Vec<T>,
+    len: usize,
+) -> &'a mut [MaybeUninit<T>] {
+    if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        *heap = Vec::with_capacity(len);
+        &mut heap.spare_capacity_mut()[..len]
+    }
+}
+
+/// The UTF-8 text of `N` Java strings in one buffer, wiped when dropped: a store token is among
+/// them.
+pub(crate) struct Texts<'b, const N: usize> {
+    bytes: &'b mut [u8],
+    /// `(start, end)` in `bytes` of each non-null string.
+    spans: [Option<(usize, usize)>; N],
+}
+
+type Buffers<'b, T, const S: usize> = (&'b mut [MaybeUninit<T>; S], &'b mut Vec<T>);
+
+impl<'b, const N: usize> Texts<'b, N> {
+    fn read(
+        raw: Raw,
+        joined: jstring,
+        lens: [jint; N],
+        (stack_units, heap_units): Buffers<'_, u16, STACK_UNITS>,
+        (stack_text, heap_text): Buffers<'b, u8, STACK_TEXT>,
+    ) -> Result<Self, Failure> {
+        if joined.is_null() {
+            return Err(Failure::null("strings"));
+        }
+        let mut total = 0usize;
+        for &len in &lens {
+            if len < -1 {
+                return Err(Failure::refused("OMNI_INVALID_INPUT", "negative length"));
+            }
+            total += usize::try_from(len).unwrap_or(0);
+        }
+        let units = raw.string_region(joined, room(stack_units, heap_units, total));
+        let out = room(stack_text, heap_text, 3 * total);
+        let converted = convert(units, &lens, out);
+        units.zeroize();
+        match converted {
+            Ok((len, spans)) => {
+                // SAFETY: convert initialised the first `len` elements of `out`.
+                let bytes = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), len) };
+                Ok(Texts { bytes, spans })
+            }
+            Err(e) => {
+                out.zeroize();
+                Err(e)
+            }
+        }
+    }
+
+    /// The `i`th string, `None` when it was null.
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
+        let (start, end) = self.spans[i]?;
+        // SAFETY: `start..end` holds either ASCII bytes (narrow_ascii found every unit below
+        // 0x80) or the UTF-8 that utf16_to_utf8 encoded from decoded chars.
+        Some(unsafe { std::str::from_utf8_unchecked(&self.bytes[start..end]) })
+    }
+
+    /// The `i`th string; null is `OMNI_NULL_ARGUMENT` naming `what`.
+    pub(crate) fn required(&self, i: usize, what: &'static str) -> Result<&str, Failure> {
+        self.get(i).ok_or(Failure::null(what))
+    }
+}
+
+impl<const N: usize> Drop for Texts<'_, N> {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
+/// A request body as read from Java.
+pub(crate) enum Body<'b> {
+    /// A body up to [`SMALL_BODY`] bytes, copied.
+    Bytes(&'b [u8]),
+    /// The hash of a larger body, computed chunk by chunk without copying it whole.
+    Hashed(BodyHash),
+}
+
+impl<'b> Body<'b> {
+    /// Reads `body` of `len` bytes (`null` is the empty body) into `stack` or hashes it.
+    fn read(
+        raw: Raw,
+        body: jbyteArray,
+        len: jint,
+        stack: &'b mut [MaybeUninit<u8>; SMALL_BODY],
+    ) -> Self {
+        let len = usize::try_from(len).unwrap_or(0);
+        if body.is_null() || len == 0 {
+            return Body::Bytes(&[]);
+        }
+        if len <= SMALL_BODY {
+            return Body::Bytes(raw.byte_region(body, 0, &mut stack[..len]));
+        }
+        Body::Hashed(hash_array(raw, body, len))
+    }
+
+    /// The body's SHA-256.
+    pub(crate) fn hash(&self) -> BodyHash {
+        match self {
+            Body::Bytes(bytes) => BodyHash::of(bytes),
+            Body::Hashed(hash) => *hash,
+        }
+    }
+}
+
+/// SHA-256 of a byte array of `len` bytes, read in chunks.
+fn hash_array(raw: Raw, array: jbyteArray, len: usize) -> BodyHash {
+    let mut hasher = BodyHasher::new();
+    let mut chunk = Vec::with_capacity(BODY_CHUNK.min(len));
+    let mut start = 0;
+    while start < len {
+        let n = BODY_CHUNK.min(len - start);
+        hasher.update(raw.byte_region(array, start, &mut chunk.spare_capacity_mut()[..n]));
+        start += n;
+    }
+    hasher.finalize()
+}
+
+/// A whole byte array, copied and wiped when dropped (secrets); `null` is
+/// `OMNI_NULL_ARGUMENT` naming `what`.
+pub(crate) fn secret_bytes(
+    raw: Raw,
+    array: jbyteArray,
+    what: &'static str,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
+    if array.is_null() {
+        return Err(Failure::null(what));
+    }
+    let len = raw.array_length(array);
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(len));
+    raw.byte_region(array, 0, &mut bytes.spare_capacity_mut()[..len]);
+    // SAFETY: byte_region initialised the first `len` elements of the capacity.
+    unsafe { bytes.set_len(len) };
+    Ok(bytes)
+}

@@ -1,0 +1,120 @@
+package omni;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Omni Partner API request signing from Java, by omni-sign through JNI (libomni_jni).
+ *
+ * <pre>{@code
+ * String sig = Omni.sign("partner-secret".getBytes(UTF_8), new Request("POST",
+ *     "https://h/api/v1/partner/x", "ptnr_1", null, null, 1709024577000L, "{}".getBytes(UTF_8)));
+ * }</pre>
+ *
+ * <p>Every method is thread-safe. A refusal is an {@link OmniException} with a status name and a
+ * message; a required argument that is null is {@code OMNI_NULL_ARGUMENT}, a string holding a
+ * lone surrogate {@code OMNI_INVALID_UTF8} and one holding a NUL character {@code
+ * OMNI_INVALID_INPUT} (never replaced or truncated). To sign many requests with one key, use a
+ * {@link Signer}: it hashes the key once.
+ */
+public final class Omni {
+  /** The server's default window around its clock: +-300 s. */
+  public static final long DEFAULT_TOLERANCE_MS = 300_000L;
+
+  static {
+    NativeLibrary.load();
+  }
+
+  private Omni() {}
+
+  /** The loaded library's version. */
+  public static String version() {
+    return libraryVersion();
+  }
+
+  static Request checked(Request r) {
+    if (r == null) {
+      throw new OmniException("OMNI_NULL_ARGUMENT", "request is null");
+    }
+    return r;
+  }
+
+  /** x-signature ({@code sha256=<hex>}) of one request with a one-off key. */
+  public static String sign(byte[] secret, Request r) {
+    checked(r);
+    String m = r.method(), u = r.url(), p = r.partnerClientId(), s = r.storeClientId();
+    String t = r.storeToken();
+    byte[] b = r.body();
+    return signOnce(secret, Strings.join(m, u, p, s, t), Strings.length(m), Strings.length(u),
+        Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(), b,
+        Strings.length(b));
+  }
+
+  /** The exact base string signed for r; it holds the store token, so treat it as a secret. */
+  public static String baseString(Request r) {
+    checked(r);
+    String m = r.method(), u = r.url(), p = r.partnerClientId(), s = r.storeClientId();
+    String t = r.storeToken();
+    byte[] b = r.body();
+    return new String(baseStringOf(Strings.join(m, u, p, s, t), Strings.length(m),
+        Strings.length(u), Strings.length(p), Strings.length(s), Strings.length(t),
+        r.timestampMs(), b, Strings.length(b)), StandardCharsets.UTF_8);
+  }
+
+  /** Lowercase hex SHA-256 of the body (null is the empty body). */
+  public static String bodyHash(byte[] body) {
+    return bodyHashOf(body);
+  }
+
+  /**
+   * Verifies a received request as a server does: header values as received (store pair null
+   * or "" when absent), the x-timestamp and x-signature text, the body bytes as received, the
+   * server clock and the tolerance (the boundary is accepted). Returns normally when accepted;
+   * otherwise throws an OmniException whose status names the check that failed ({@code
+   * OMNI_TIMESTAMP_OUTSIDE_WINDOW}, {@code OMNI_MALFORMED_SIGNATURE}, {@code
+   * OMNI_SIGNATURE_MISMATCH}, or a malformed header's status). {@code strict} accepts only
+   * {@code sha256=<hex>}, not bare hex ({@code signature-format}).
+   */
+  public static void verify(byte[] secret, String method, String url, String partnerClientId,
+      String storeClientId, String storeToken, String timestamp, String signature, byte[] body,
+      long nowMs, long toleranceMs, boolean strict) {
+    String joined = Strings.join(method, url, partnerClientId, storeClientId, storeToken)
+        + Strings.nonNull(timestamp) + Strings.nonNull(signature);
+    verifyRequest(secret, joined, Strings.length(method), Strings.length(url),
+        Strings.length(partnerClientId), Strings.length(storeClientId),
+        Strings.length(storeToken), Strings.length(timestamp), Strings.length(signature), body,
+        Strings.length(body), nowMs, toleranceMs, strict);
+  }
+
+  /**
+   * Re-writes a JSON text exactly as JavaScript's JSON.stringify(JSON.parse(text)) does
+   * ({@code json-stringify-form}, strict), e.g. Jackson output, so it is sent and signed as a
+   * JavaScript server sees it. {@code OMNI_INVALID_JSON} for text that is not JSON or that
+   * JavaScript would change (an integer beyond 2^53).
+   */
+  public static String jsonStringify(String json) {
+    return new String(restringify(json, Strings.length(json)), StandardCharsets.UTF_8);
+  }
+
+  // libomni_jni's entry points (bindings/java/native/src/lib.rs).
+
+  static native String libraryVersion();
+
+  // A request's strings cross joined, with their lengths (see Strings).
+
+  private static native String signOnce(byte[] secret, String strings, int methodLength,
+      int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
+      long timestampMs, byte[] body, int bodyLength);
+
+  private static native byte[] baseStringOf(String strings, int methodLength, int urlLength,
+      int partnerLength, int storeIdLength, int storeTokenLength, long timestampMs, byte[] body,
+      int bodyLength);
+
+  private static native String bodyHashOf(byte[] body);
+
+  private static native void verifyRequest(byte[] secret, String strings, int methodLength,
+      int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
+      int timestampLength, int signatureLength, byte[] body, int bodyLength, long nowMs,
+      long toleranceMs, boolean strict);
+
+  private static native byte[] restringify(String json, int jsonLength);
+}
