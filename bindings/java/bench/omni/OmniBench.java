@@ -1,5 +1,7 @@
 package omni;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -7,10 +9,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Times signing one 200 B-body request N times through omni-sign over JNI (a reusable Signer,
- * one call per signature) and through javax.crypto.Mac building the same base string, in
- * alternating rounds. Run by bindings/bench.sh; prints "java<TAB>way<TAB>ns per signature"
- * lines (the median of the measured rounds).
+ * Times signing one 200 B-body request through omni-sign over JNI (a reusable Signer, one call
+ * per signature) and through javax.crypto.Mac building the same base string, in alternating
+ * rounds of N/10 signatures per way. Run by bindings/bench.sh; prints "java<TAB>way<TAB>ns per signature"
+ * lines (the median of the measured rounds) and, on stderr, the spread of the per-round ratio.
  */
 public final class OmniBench {
   static final String SECRET = "partner-secret-key";
@@ -19,7 +21,14 @@ public final class OmniBench {
   static final String STORE = "str_TGIxyboe7-Rz";
   static final String TOKEN = "stkn_1G_R3r_5QTvwr_0O";
   static final long TS = 1709024577000L;
-  static final int ROUNDS = 7; // the first two warm up the JIT
+  static final int ROUNDS = 45;
+  static final int WARMUP = 5; // rounds that warm up the JIT, not counted
+  /**
+   * Times are this thread's CPU time, not wall time: on a shared machine the thread is
+   * descheduled at random, which wall time would count. (Collections run on GC threads and are
+   * left out for both ways; javax.crypto allocates more, so this favours it.)
+   */
+  static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   static byte[] body() {
     String prefix = "{\"storeId\":\"str_TGIxyboe7-Rz\",\"note\":\"";
@@ -66,7 +75,8 @@ public final class OmniBench {
   }
 
   public static void main(String[] args) throws Exception {
-    int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    // n signatures per way in all, spread over the measured rounds.
+    int n = Math.max(1000, (args.length > 0 ? Integer.parseInt(args[0]) : 200_000) / 10);
     byte[] body = body();
     byte[] key = SECRET.getBytes(StandardCharsets.UTF_8);
     Native nat = new Native(key);
@@ -75,32 +85,51 @@ public final class OmniBench {
       if (!nat.sign("POST", URL, TS, body).equals(want)) {
         throw new AssertionError("javax.crypto signs differently from omni-sign");
       }
-      double[] jni = new double[ROUNDS - 2];
-      double[] jdk = new double[ROUNDS - 2];
+      double[] jni = new double[ROUNDS - WARMUP];
+      double[] jdk = new double[ROUNDS - WARMUP];
+      double[] ratio = new double[ROUNDS - WARMUP];
       long sink = 0;
       for (int round = 0; round < ROUNDS; round++) {
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          sink += signer.sign(new Request("POST", URL, PARTNER, STORE, TOKEN, TS + i, body))
-              .length();
+        double a = 0;
+        double b = 0;
+        // The two ways alternate which runs first, so neither always gets the warmer caches.
+        for (int way = 0; way < 2; way++) {
+          long start = CPU.getCurrentThreadCpuTime();
+          if ((way + round) % 2 == 0) {
+            for (int i = 0; i < n; i++) {
+              sink += signer.sign(new Request("POST", URL, PARTNER, STORE, TOKEN, TS + i, body))
+                  .length();
+            }
+            a = (CPU.getCurrentThreadCpuTime() - start) / (double) n;
+          } else {
+            for (int i = 0; i < n; i++) {
+              sink += nat.sign("POST", URL, TS + i, body).length();
+            }
+            b = (CPU.getCurrentThreadCpuTime() - start) / (double) n;
+          }
         }
-        double a = (System.nanoTime() - start) / (double) n;
-        start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          sink += nat.sign("POST", URL, TS + i, body).length();
-        }
-        double b = (System.nanoTime() - start) / (double) n;
-        if (round >= 2) {
-          jni[round - 2] = a;
-          jdk[round - 2] = b;
+        if (round >= WARMUP) {
+          jni[round - WARMUP] = a;
+          jdk[round - WARMUP] = b;
+          ratio[round - WARMUP] = a / b;
         }
       }
       System.out.printf("java\tjni\t%.0f%n", median(jni));
       System.out.printf("java\tnative\t%.0f%n", median(jdk));
+      System.err.printf("java: jni / native per round: median %.2f, min %.2f, max %.2f%n",
+          median(ratio), min(ratio), max(ratio));
       if (sink == 42) {
         System.out.println();
       }
     }
+  }
+
+  static double min(double[] xs) {
+    return java.util.Arrays.stream(xs).min().orElse(0);
+  }
+
+  static double max(double[] xs) {
+    return java.util.Arrays.stream(xs).max().orElse(0);
   }
 
   static double median(double[] xs) {

@@ -43,11 +43,32 @@ impl Raw {
         Raw(env.as_raw())
     }
 
-    /// A new Java string of ASCII `text` (no NUL): `NewStringUTF` reads modified UTF-8, which
-    /// for such text is the same bytes. Longer texts than `N - 1` bytes are an internal error.
+    /// `bytes` copied to the start of the Java array `out`, which the Java side allocates long
+    /// enough (were it shorter, JNI would throw ArrayIndexOutOfBoundsException, not crash).
+    pub(crate) fn write_bytes(self, out: jbyteArray, bytes: &[u8]) -> Result<(), Failure> {
+        if out.is_null() {
+            return Err(Failure::null("output array"));
+        }
+        // SAFETY: the calling thread's env, a live non-null array, `bytes` readable for its
+        // length (at most 71 bytes, so it fits in jsize).
+        unsafe {
+            ((**self.0).v1_1.SetByteArrayRegion)(
+                self.0,
+                out,
+                0,
+                bytes.len() as jsize,
+                bytes.as_ptr().cast(),
+            )
+        };
+        Ok(())
+    }
+
+    /// A new Java string of ASCII `text` without NUL (our own texts: version, hex digits):
+    /// `NewStringUTF` reads modified UTF-8, which for such text is the same bytes. A text of
+    /// `N` bytes or more is an internal error.
     pub(crate) fn ascii_string<const N: usize>(self, text: &str) -> Result<jstring, Failure> {
         let mut cstr = [0u8; N];
-        if !text.is_ascii() || text.len() >= N || text.contains('\0') {
+        if !text.is_ascii() || text.len() >= N {
             return Err(Failure::refused("OMNI_PANIC", "not a short ASCII text"));
         }
         cstr[..text.len()].copy_from_slice(text.as_bytes());
@@ -203,28 +224,33 @@ impl Room {
         }
     }
 
-    /// Reads the `N` strings joined in `joined` (`lens[i]` units each, -1 for null).
+    /// Reads the `N` strings joined in `joined` (`lens[i]` units each, -1 for null); string
+    /// `secret` (if any) is wiped from every buffer once read and when the texts are dropped.
     pub(crate) fn texts<const N: usize>(
         &mut self,
         raw: Raw,
         joined: jstring,
         lens: [jint; N],
+        secret: Option<usize>,
     ) -> Result<Texts<'_, N>, Failure> {
         Texts::read(
             raw,
             joined,
             lens,
+            secret,
             (&mut self.units, &mut self.heap_units),
             (&mut self.text, &mut self.heap_text),
         )
     }
 
-    /// Reads the strings and a body of `body_len` bytes (`null` is the empty body).
+    /// Reads the strings as [`Room::texts`] and a body of `body_len` bytes (`null` is the
+    /// empty body).
     pub(crate) fn texts_and_body<const N: usize>(
         &mut self,
         raw: Raw,
         joined: jstring,
         lens: [jint; N],
+        secret: Option<usize>,
         body: jbyteArray,
         body_len: jint,
     ) -> Result<(Texts<'_, N>, Body<'_>), Failure> {
@@ -232,6 +258,7 @@ impl Room {
             raw,
             joined,
             lens,
+            secret,
             (&mut self.units, &mut self.heap_units),
             (&mut self.text, &mut self.heap_text),
         )?;
@@ -263,12 +290,14 @@ fn room<'a, T>(
     }
 }
 
-/// The UTF-8 text of `N` Java strings in one buffer, wiped when dropped: a store token is among
-/// them.
+/// The UTF-8 text of `N` Java strings in one buffer. The secret one (a store token) is wiped
+/// when dropped; the others are not secrets, and wiping costs a volatile store per byte.
 pub(crate) struct Texts<'b, const N: usize> {
     bytes: &'b mut [u8],
     /// `(start, end)` in `bytes` of each non-null string.
     spans: [Option<(usize, usize)>; N],
+    /// The span to wipe.
+    secret: Option<(usize, usize)>,
 }
 
 type Buffers<'b, T, const S: usize> = (&'b mut [MaybeUninit<T>; S], &'b mut Vec<T>);
@@ -278,6 +307,7 @@ impl<'b, const N: usize> Texts<'b, N> {
         raw: Raw,
         joined: jstring,
         lens: [jint; N],
+        secret: Option<usize>,
         (stack_units, heap_units): Buffers<'_, u16, STACK_UNITS>,
         (stack_text, heap_text): Buffers<'b, u8, STACK_TEXT>,
     ) -> Result<Self, Failure> {
@@ -285,21 +315,33 @@ impl<'b, const N: usize> Texts<'b, N> {
             return Err(Failure::null("strings"));
         }
         let mut total = 0usize;
-        for &len in &lens {
+        let mut secret_units = 0..0;
+        for (i, &len) in lens.iter().enumerate() {
             if len < -1 {
                 return Err(Failure::refused("OMNI_INVALID_INPUT", "negative length"));
             }
-            total += usize::try_from(len).unwrap_or(0);
+            let len = usize::try_from(len).unwrap_or(0);
+            if secret == Some(i) {
+                secret_units = total..total + len;
+            }
+            total += len;
         }
         let units = raw.string_region(joined, room(stack_units, heap_units, total));
         let out = room(stack_text, heap_text, 3 * total);
         let converted = convert(units, &lens, out);
-        units.zeroize();
+        units[secret_units].zeroize();
         match converted {
             Ok((len, spans)) => {
                 // SAFETY: convert initialised the first `len` elements of `out`.
                 let bytes = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), len) };
-                Ok(Texts { bytes, spans })
+                // The secret's bytes are only in its span: every byte narrow_ascii wrote lies
+                // below `len` and was overwritten by the conversion when it was not ASCII.
+                let secret = secret.and_then(|i| spans[i]);
+                Ok(Texts {
+                    bytes,
+                    spans,
+                    secret,
+                })
             }
             Err(e) => {
                 out.zeroize();
@@ -324,7 +366,9 @@ impl<'b, const N: usize> Texts<'b, N> {
 
 impl<const N: usize> Drop for Texts<'_, N> {
     fn drop(&mut self) {
-        self.bytes.zeroize();
+        if let Some((start, end)) = self.secret {
+            self.bytes[start..end].zeroize();
+        }
     }
 }
 

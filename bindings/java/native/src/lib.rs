@@ -83,6 +83,19 @@ fn headers<'t>(
     )?)
 }
 
+/// Reads a request's strings (method, url, partner id, store id, store token; the store token
+/// is the secret one) and body.
+fn request_args<'r>(
+    room: &'r mut Room,
+    raw: Raw,
+    strings: jstring,
+    lens: [jint; REQUEST_STRINGS],
+    body: jbyteArray,
+    body_len: jint,
+) -> Result<(Texts<'r, REQUEST_STRINGS>, Body<'r>), Failure> {
+    room.texts_and_body(raw, strings, lens, Some(STORE_TOKEN), body, body_len)
+}
+
 /// Signs with `signer`: small bodies in one pass (`Signer::sign_request`), large ones from
 /// their chunked hash (`Signer::sign` of the canonical request).
 fn sign_with(
@@ -99,18 +112,23 @@ fn sign_with(
     })
 }
 
-/// The signature text as a Java string.
-fn signature_string(
+/// The signature text written into the caller's `out` array (71 bytes, `sha256=` and 64 hex
+/// digits, allocated by the Java side: cheaper than a string allocated by the JVM through
+/// `NewStringUTF`, which also scans the text); its length.
+fn write_signature(
     raw: Raw,
     signature: &Signature,
     bare_hex: jboolean,
-) -> Result<jstring, Failure> {
+    out: jbyteArray,
+) -> Result<jint, Failure> {
     let format = if bare_hex {
         SignatureFormat::BareHex
     } else {
         SignatureFormat::Prefixed
     };
-    raw.ascii_string::<72>(signature.encode(format).as_str())
+    let text = signature.encode(format);
+    raw.write_bytes(out, text.as_str().as_bytes())?;
+    Ok(text.as_str().len() as jint)
 }
 
 /// Runs an entry point's `work` with the calling thread's JNI table, catching panics; a
@@ -145,8 +163,8 @@ pub extern "system" fn Java_omni_Omni_libraryVersion<'local>(
     })
 }
 
-/// `Omni.signOnce(secret, strings, 5 lengths, ts, body, bodyLen)`: the `sha256=<hex>`
-/// signature with a one-off key. `strings` joins method, url, partner id, store id and store
+/// `Omni.signOnce(secret, strings, 5 lengths, ts, body, bodyLen, out)`: writes the
+/// `sha256=<hex>` signature with a one-off key into `out` and returns its length. `strings` joins method, url, partner id, store id and store
 /// token; each length is -1 for null.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
@@ -163,27 +181,23 @@ pub extern "system" fn Java_omni_Omni_signOnce<'local>(
     ts: jlong,
     body: jbyteArray,
     body_len: jint,
-) -> jstring {
-    entry(env, null_mut(), |raw| {
+    out: jbyteArray,
+) -> jint {
+    entry(env, -1, |raw| {
         let secret = args::secret_bytes(raw, secret, "secret is null")?;
         let mut room = Room::new();
-        let (texts, body) = room.texts_and_body(
-            raw,
-            strings,
-            [
-                method_len,
-                url_len,
-                partner_len,
-                store_id_len,
-                store_token_len,
-            ],
-            body,
-            body_len,
-        )?;
+        let lens = [
+            method_len,
+            url_len,
+            partner_len,
+            store_id_len,
+            store_token_len,
+        ];
+        let (texts, body) = request_args(&mut room, raw, strings, lens, body, body_len)?;
         let headers = headers(&texts, ts)?;
         let signer = Signer::new(&secret)?;
         let signature = sign_with(&signer, &texts, headers, &body)?;
-        signature_string(raw, &signature, false)
+        write_signature(raw, &signature, false, out)
     })
 }
 
@@ -205,19 +219,14 @@ pub extern "system" fn Java_omni_Omni_baseStringOf<'local>(
 ) -> jbyteArray {
     entry(env, null_mut(), |raw| {
         let mut room = Room::new();
-        let (texts, body) = room.texts_and_body(
-            raw,
-            strings,
-            [
-                method_len,
-                url_len,
-                partner_len,
-                store_id_len,
-                store_token_len,
-            ],
-            body,
-            body_len,
-        )?;
+        let lens = [
+            method_len,
+            url_len,
+            partner_len,
+            store_id_len,
+            store_token_len,
+        ];
+        let (texts, body) = request_args(&mut room, raw, strings, lens, body, body_len)?;
         let request = CanonicalRequest::new(
             texts.required(METHOD, "method is null")?,
             texts.required(URL, "url is null")?,
@@ -289,6 +298,7 @@ pub extern "system" fn Java_omni_Omni_verifyRequest<'local>(
                 timestamp_len,
                 signature_len,
             ],
+            Some(STORE_TOKEN),
             body,
             body_len,
         )?;
@@ -348,7 +358,7 @@ pub extern "system" fn Java_omni_Omni_restringify<'local>(
 ) -> jbyteArray {
     entry(env, null_mut(), |raw| {
         let mut room = Room::new();
-        let texts = room.texts(raw, json, [json_len])?;
+        let texts = room.texts(raw, json, [json_len], None)?;
         let text = texts.required(0, "json is null")?;
         let stringified = restringify(text, Mode::Strict).map_err(|e| Failure::Refused {
             status: "OMNI_INVALID_JSON".into(),
@@ -386,8 +396,8 @@ unsafe fn handle<'h>(handle: jlong) -> Result<&'h Handle, Failure> {
     unsafe { (handle as *const Handle).as_ref() }.ok_or(Failure::Closed)
 }
 
-/// `Signer.signWith(handle, strings, 5 lengths, ts, body, bodyLen, bareHex)`, strings as in
-/// `signOnce`.
+/// `Signer.signWith(handle, strings, 5 lengths, ts, body, bodyLen, bareHex, out)`: writes the
+/// signature into `out` and returns its length; arguments as in `signOnce`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_omni_Signer_signWith<'local>(
@@ -404,30 +414,26 @@ pub extern "system" fn Java_omni_Signer_signWith<'local>(
     body: jbyteArray,
     body_len: jint,
     bare_hex: jboolean,
-) -> jstring {
-    entry(env, null_mut(), |raw| {
+    out: jbyteArray,
+) -> jint {
+    entry(env, -1, |raw| {
         // SAFETY: the Java Signer passes its own handle and keeps itself reachable.
         let handle = unsafe { handle(handle_address) }?;
         let mut room = Room::new();
-        let (texts, body) = room.texts_and_body(
-            raw,
-            strings,
-            [
-                method_len,
-                url_len,
-                partner_len,
-                store_id_len,
-                store_token_len,
-            ],
-            body,
-            body_len,
-        )?;
+        let lens = [
+            method_len,
+            url_len,
+            partner_len,
+            store_id_len,
+            store_token_len,
+        ];
+        let (texts, body) = request_args(&mut room, raw, strings, lens, body, body_len)?;
         let headers = headers(&texts, ts)?;
         let guard = handle.signer.read().unwrap_or_else(PoisonError::into_inner);
         let signer = guard.as_ref().ok_or(Failure::Closed)?;
         let signature = sign_with(signer, &texts, headers, &body)?;
         drop(guard);
-        signature_string(raw, &signature, bare_hex)
+        write_signature(raw, &signature, bare_hex, out)
     })
 }
 

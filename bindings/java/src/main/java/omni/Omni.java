@@ -20,6 +20,9 @@ public final class Omni {
   /** The server's default window around its clock: +-300 s. */
   public static final long DEFAULT_TOLERANCE_MS = 300_000L;
 
+  /** The longest signature text: {@code sha256=} and 64 hex digits. */
+  static final int SIGNATURE_MAX_LENGTH = 71;
+
   static {
     NativeLibrary.load();
   }
@@ -44,9 +47,11 @@ public final class Omni {
     String m = r.method(), u = r.url(), p = r.partnerClientId(), s = r.storeClientId();
     String t = r.storeToken();
     byte[] b = r.body();
-    return signOnce(secret, Strings.join(m, u, p, s, t), Strings.length(m), Strings.length(u),
+    byte[] out = new byte[SIGNATURE_MAX_LENGTH];
+    int n = signOnce(secret, Strings.join(m, u, p, s, t), Strings.length(m), Strings.length(u),
         Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(), b,
-        Strings.length(b));
+        Strings.length(b), out);
+    return new String(out, 0, n, StandardCharsets.ISO_8859_1);
   }
 
   /** The exact base string signed for r; it holds the store token, so treat it as a secret. */
@@ -101,9 +106,10 @@ public final class Omni {
 
   // A request's strings cross joined, with their lengths (see Strings).
 
-  private static native String signOnce(byte[] secret, String strings, int methodLength,
+  // The signature is written into out (SIGNATURE_MAX_LENGTH bytes); its length is returned.
+  private static native int signOnce(byte[] secret, String strings, int methodLength,
       int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
-      long timestampMs, byte[] body, int bodyLength);
+      long timestampMs, byte[] body, int bodyLength, byte[] out);
 
   private static native byte[] baseStringOf(String strings, int methodLength, int urlLength,
       int partnerLength, int storeIdLength, int storeTokenLength, long timestampMs, byte[] body,

@@ -2,6 +2,7 @@ package omni;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One partner secret key, hashed once; thread-safe: share one Signer between threads.
@@ -45,10 +46,12 @@ public final class Signer implements AutoCloseable {
     String m = r.method(), u = r.url(), p = r.partnerClientId(), s = r.storeClientId();
     String t = r.storeToken();
     byte[] b = r.body();
+    byte[] out = new byte[Omni.SIGNATURE_MAX_LENGTH];
     try {
-      return signWith(handle, Strings.join(m, u, p, s, t), Strings.length(m), Strings.length(u),
-          Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(), b,
-          Strings.length(b), bareHex);
+      int n = signWith(handle, Strings.join(m, u, p, s, t), Strings.length(m),
+          Strings.length(u), Strings.length(p), Strings.length(s), Strings.length(t),
+          r.timestampMs(), b, Strings.length(b), bareHex, out);
+      return new String(out, 0, n, StandardCharsets.ISO_8859_1);
     } finally {
       // The handle must outlive the native call: keep this object (and so its Cleaner's
       // action) from running until the call has returned.
@@ -71,9 +74,10 @@ public final class Signer implements AutoCloseable {
   private static native long create(byte[] secret);
 
   // A request's strings cross joined, with their lengths (see Strings).
-  private static native String signWith(long handle, String strings, int methodLength,
+  // The signature is written into out (Omni.SIGNATURE_MAX_LENGTH bytes); its length returned.
+  private static native int signWith(long handle, String strings, int methodLength,
       int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
-      long timestampMs, byte[] body, int bodyLength, boolean bareHex);
+      long timestampMs, byte[] body, int bodyLength, boolean bareHex, byte[] out);
 
   private static native void wipe(long handle);
 
