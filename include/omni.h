@@ -36,7 +36,13 @@
 // The default tolerance of omni_verify around the server clock: 300,000 ms.
 #define OMNI_DEFAULT_TOLERANCE_MS 300000
 
-// The outcome of every libomni call. Values are appended, never renumbered.
+// The outcome of every libomni call. Values are appended, never renumbered: a library of a
+// newer minor version may answer a value the caller's header does not list, and
+// omni_status_name / omni_status_str describe it all the same.
+//
+// A refusal by a signing rule has the status named after the omni-sign error kind
+// (`store_token_missing` is OMNI_STORE_TOKEN_MISSING); OMNI_INVALID_INPUT is left for
+// arguments that break no signing rule.
 typedef enum {
   // Success.
   OMNI_OK = 0,
@@ -46,26 +52,59 @@ typedef enum {
   OMNI_INVALID_UTF8 = 2,
   // `out_cap` cannot hold the output and its NUL; `*out_len` holds the length needed.
   OMNI_BUFFER_TOO_SMALL = 3,
-  // An argument was rejected by the signing rules: empty secret, method that is not an
-  // uppercase HTTP token, URL without a path, header value with a control character or
-  // spaces at either end, store id without store token (or the reverse), negative
-  // timestamp, malformed x-timestamp, unknown flag bits.
+  // An argument that no signing rule covers is out of range: unknown flag bits, a negative
+  // clock or tolerance, a length beyond `PTRDIFF_MAX`. A binding may also answer it for a
+  // string holding a NUL byte, which cannot cross this ABI, when it does not name the rule
+  // that string breaks.
   OMNI_INVALID_INPUT = 4,
-  // omni_verify: x-timestamp is further from the server clock than the tolerance.
+  // x-timestamp is further from the server clock than the tolerance.
   OMNI_TIMESTAMP_OUTSIDE_WINDOW = 5,
-  // omni_verify: x-signature is not `sha256=<64 hex>` (or, unless strict, bare hex).
+  // x-signature is not `sha256=<64 hex>` (or, unless strict, bare hex).
   OMNI_MALFORMED_SIGNATURE = 6,
-  // omni_verify: the signature does not match.
+  // The signature does not match.
   OMNI_SIGNATURE_MISMATCH = 7,
   // libomni panicked (a bug); the call had no effect beyond its output buffer.
   OMNI_PANIC = 8,
-  // omni_json_stringify: the text is not JSON, or (strict mode) holds a value that a
-  // JavaScript parse would change, such as an integer beyond 2^53.
+  // The text is not JSON, or (strict mode) holds a value that a JavaScript parse would
+  // change, such as an integer beyond 2^53.
   OMNI_INVALID_JSON = 9,
+  // The secret key is empty.
+  OMNI_EMPTY_SECRET = 10,
+  // The method is not an uppercase HTTP token (`GET`, `POST`, ...).
+  OMNI_INVALID_METHOD = 11,
+  // The URL is neither an absolute URL nor a path starting with `/`, or holds a control
+  // character, or its path a raw space or non-ASCII character.
+  OMNI_INVALID_URL = 12,
+  // A signed header value is empty or holds anything but visible ASCII: CR, LF, another
+  // control character, non-ASCII, a space at either end.
+  OMNI_INVALID_HEADER_VALUE = 13,
+  // A signed header was received more than once.
+  OMNI_DUPLICATE_HEADER = 14,
+  // x-store-client-id is present without x-store-token.
+  OMNI_STORE_TOKEN_MISSING = 15,
+  // x-store-token is present without x-store-client-id.
+  OMNI_STORE_CLIENT_ID_MISSING = 16,
+  // A header the verifier needs was not received.
+  OMNI_MISSING_HEADER = 17,
+  // x-timestamp is not integer epoch milliseconds in ASCII digits without leading zeros.
+  OMNI_MALFORMED_TIMESTAMP = 18,
+  // A body hash given as text is not 64 hex digits.
+  OMNI_MALFORMED_BODY_HASH = 19,
+  // `timestamp_ms` is negative.
+  OMNI_INVALID_TIMESTAMP = 20,
 } omni_status;
 
 // A signer holding one partner secret key's precomputed HMAC state. Opaque.
 typedef struct omni_signer omni_signer;
+
+// One received header, its name and value exactly as received (any case; a repeated header
+// is given once per occurrence).
+typedef struct {
+  // The header name. Required.
+  const char *name;
+  // The header value, without the whitespace around it. Required.
+  const char *value;
+} omni_header;
 
 // One request of omni_signer_sign_many. The same rules as the arguments of omni_sign apply to
 // each field.
@@ -92,11 +131,68 @@ typedef struct {
 extern "C" {
 #endif // __cplusplus
 
-// A readable, static, NUL-terminated message for a status. Unknown values (from a newer
-// library or a caller's mistake) get a message too, never undefined behaviour.
+// Diagnoses a received request as the server sees it and writes the verdict as JSON into
+// `out`: whether it is accepted, else the check that failed (named as the statuses are, in
+// lower case: `"check": "signature_mismatch"`) and the minimal combinations of signer pitfalls
+// (`query-signed`, `pretty-vs-minified-body`, `api-v1-not-stripped`,
+// `header-names-not-lowercased`, `store-headers-left-out`, `stale-timestamp`,
+// `bare-hex-under-strict`, ...) that reproduce the received signature, fewest first, each
+// with the base string it implies beside the one the server expects. The JSON starts with
+// `{"version":1,` (its shape: crates/omni-diagnose/README.md); base strings hold the store
+// token as `REDACTED`, and nothing in it is secret.
+//
+// `method`, `url` (query included): as received. `headers`/`header_count`: every header as
+// received, `x-signature` among them; `headers` may be NULL only when `header_count` is 0.
+// `body`/`body_len`: the exact bytes received (alternate forms of the body are built only up
+// to 1 MiB; the verdict says when the body was larger). `secret`: the partner secret key.
+// `now_ms`: the server clock; `tolerance_ms`: its window (OMNI_DEFAULT_TOLERANCE_MS).
+// `flags`: 0, or OMNI_VERIFY_STRICT to accept only `sha256=<hex>`.
+//
+// OMNI_OK means a verdict was written, accepted or not: a malformed request is a verdict
+// (`"check": "missing_header"`, ...), not a failed call. The call fails on unusable
+// arguments: NULL (OMNI_NULL_ARGUMENT), text that is not UTF-8 (OMNI_INVALID_UTF8), an empty
+// secret (OMNI_EMPTY_SECRET), a negative clock or tolerance or unknown flag bits
+// (OMNI_INVALID_INPUT). The output follows the convention of every call: ask for the size
+// with `out == NULL, out_cap == 0` (OMNI_BUFFER_TOO_SMALL, `*out_len` the length needed);
+// the diagnosis then runs again on the second call, so a first buffer of 4096 bytes, which
+// usually suffices, saves that.
+//
+// Ownership: every argument is borrowed for the call only; `out` is the caller's.
+// Thread safety: reentrant, no shared state.
+//
+// # Safety
+// `method` and `url` are NULL or NUL-terminated strings; `headers` is NULL or readable for
+// `header_count` elements whose `name` and `value` are NULL or NUL-terminated strings;
+// `body` and `secret` are NULL or readable for their lengths; `out` is NULL or writable for
+// `out_cap` bytes; `out_len` is NULL or writable. None is modified during the call.
+omni_status omni_diagnose(const char *method,
+                          const char *url,
+                          const omni_header *headers,
+                          size_t header_count,
+                          const uint8_t *body,
+                          size_t body_len,
+                          const uint8_t *secret,
+                          size_t secret_len,
+                          int64_t now_ms,
+                          int64_t tolerance_ms,
+                          uint32_t flags,
+                          char *out,
+                          size_t out_cap,
+                          size_t *out_len);
+
+// A readable, static, NUL-terminated sentence saying what a status means, e.g.
+// `"x-store-client-id is present without x-store-token"`. Unknown values (a caller's
+// mistake) get a message too, never undefined behaviour.
 //
 // Ownership: the string is static; never free it. Thread safety: any thread, any time.
 const char *omni_status_str(int32_t status);
+
+// The static, NUL-terminated C name of a status, e.g. `"OMNI_STORE_TOKEN_MISSING"`, so that a
+// binding names a status its own list may not have. Unknown values answer
+// `"OMNI_UNKNOWN_STATUS"`, which no status is named.
+//
+// Ownership: the string is static; never free it. Thread safety: any thread, any time.
+const char *omni_status_name(int32_t status);
 
 // The library version, e.g. `"0.1.0"`, equal to OMNI_VERSION of the header it was built with.
 // Bindings compare it with the version they were written for when they load.
@@ -109,9 +205,13 @@ const char *omni_version(void);
 //
 // `secret`/`secret_len`: the partner secret key (required, not empty). `method`: uppercase
 // HTTP token. `url`: the URL as sent; the signed path is derived from it. `partner_client_id`
-// is required; `store_client_id` and `store_token` are NULL or `""` when not store-scoped,
-// and one without the other is OMNI_INVALID_INPUT. `timestamp_ms`: epoch milliseconds, not
-// negative. `body` may be NULL only when `body_len` is 0.
+// is required; `store_client_id` and `store_token` are NULL or `""` when not store-scoped;
+// when one is given, the other NULL is OMNI_STORE_TOKEN_MISSING / OMNI_STORE_CLIENT_ID_MISSING
+// and the other `""` an empty header value, OMNI_INVALID_HEADER_VALUE.
+// `timestamp_ms`: epoch milliseconds, not negative (else OMNI_INVALID_TIMESTAMP). `body` may
+// be NULL only when `body_len` is 0. A value a signing rule refuses answers the status named
+// after the rule: OMNI_EMPTY_SECRET, OMNI_INVALID_METHOD, OMNI_INVALID_URL,
+// OMNI_INVALID_HEADER_VALUE.
 //
 // Ownership: every argument is borrowed for the call only; `out` is the caller's.
 // Thread safety: reentrant, no shared state. For many signatures with one key, prefer
@@ -240,10 +340,13 @@ omni_status omni_signer_sign_many(const omni_signer *signer,
 // body bytes as received, the server clock `now_ms` and the tolerance `tolerance_ms` (use
 // OMNI_DEFAULT_TOLERANCE_MS; the boundary is accepted). `flags`: 0, or OMNI_VERIFY_STRICT to
 // accept only `sha256=<hex>`. Checks run in this order and the status says which failed:
-// headers well formed (OMNI_INVALID_INPUT), signature well formed
-// (OMNI_MALFORMED_SIGNATURE), timestamp within the window (OMNI_TIMESTAMP_OUTSIDE_WINDOW),
-// then the HMAC in constant time (OMNI_SIGNATURE_MISMATCH). OMNI_OK means accepted.
-// `url` may carry a query: it is not signed.
+// the secret (OMNI_EMPTY_SECRET), the method, URL and headers well formed (the status named
+// after the rule broken: OMNI_INVALID_METHOD, OMNI_INVALID_URL, OMNI_INVALID_HEADER_VALUE,
+// OMNI_STORE_TOKEN_MISSING, OMNI_STORE_CLIENT_ID_MISSING, OMNI_MALFORMED_TIMESTAMP), the
+// signature well formed (OMNI_MALFORMED_SIGNATURE), the timestamp within the window
+// (OMNI_TIMESTAMP_OUTSIDE_WINDOW), then the HMAC in constant time (OMNI_SIGNATURE_MISMATCH).
+// OMNI_OK means accepted. A negative `now_ms` or `tolerance_ms`, or unknown flag bits, are
+// OMNI_INVALID_INPUT. `url` may carry a query: it is not signed.
 //
 // Ownership: every argument is borrowed for the call only.
 // Thread safety: reentrant, no shared state.

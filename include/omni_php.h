@@ -11,9 +11,25 @@ typedef enum {
   OMNI_SIGNATURE_MISMATCH = 7,
   OMNI_PANIC = 8,
   OMNI_INVALID_JSON = 9,
+  OMNI_EMPTY_SECRET = 10,
+  OMNI_INVALID_METHOD = 11,
+  OMNI_INVALID_URL = 12,
+  OMNI_INVALID_HEADER_VALUE = 13,
+  OMNI_DUPLICATE_HEADER = 14,
+  OMNI_STORE_TOKEN_MISSING = 15,
+  OMNI_STORE_CLIENT_ID_MISSING = 16,
+  OMNI_MISSING_HEADER = 17,
+  OMNI_MALFORMED_TIMESTAMP = 18,
+  OMNI_MALFORMED_BODY_HASH = 19,
+  OMNI_INVALID_TIMESTAMP = 20,
 } omni_status;
 
 typedef struct omni_signer omni_signer;
+
+typedef struct {
+  const char *name;
+  const char *value;
+} omni_header;
 
 typedef struct {
   const char *method;
@@ -26,7 +42,24 @@ typedef struct {
   size_t body_len;
 } omni_request;
 
+omni_status omni_diagnose(const char *method,
+                          const char *url,
+                          const omni_header *headers,
+                          size_t header_count,
+                          const char *body,
+                          size_t body_len,
+                          const char *secret,
+                          size_t secret_len,
+                          int64_t now_ms,
+                          int64_t tolerance_ms,
+                          uint32_t flags,
+                          char *out,
+                          size_t out_cap,
+                          size_t *out_len);
+
 const char *omni_status_str(int32_t status);
+
+const char *omni_status_name(int32_t status);
 
 const char *omni_version(void);
 

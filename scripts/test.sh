@@ -21,11 +21,11 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings (all targets, all features)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-step "no_std builds of omni-sign (each feature alone: workspace builds unify features and hide std use)"
+step "no_std builds of omni-sign (each feature alone: workspace builds unify features and hide std use) and omni-json"
 cargo build -p omni-sign --no-default-features
 cargo build -p omni-sign --no-default-features --features alloc
-cargo build -p omni-sign --no-default-features --features json
 cargo build -p omni-sign --no-default-features --features http
+cargo build -p omni-json
 
 step "cargo test --workspace (unit, integration and doc tests)"
 cargo test --workspace --all-features

@@ -7,6 +7,7 @@
  */
 #include "omni.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,12 @@ static void check_ok_case(const vector *v, omni_request *batch_req, char *expect
   free(sig.data);
 }
 
+/* The status named after an omni-sign error kind: "OMNI_" and the kind in upper case. */
+static void status_name_of_kind(const char *kind, char *name, size_t cap) {
+  size_t n = (size_t)snprintf(name, cap, "OMNI_%s", kind);
+  for (size_t i = 0; i < n && i < cap; i++) name[i] = (char)toupper((unsigned char)name[i]);
+}
+
 static void check_error_case(const vector *v) {
   const char *name = v->cols[F_NAME];
   const field *strs[] = {&v->method, &v->url, &v->partner, &v->store, &v->token};
@@ -188,17 +195,20 @@ static void check_error_case(const vector *v) {
       return;
     }
   }
+  const char *kind = v->cols[F_SIGN_KIND_COL];
+  char want_name[64];
+  status_name_of_kind(kind, want_name, sizeof want_name);
   char out[OMNI_SIGNATURE_BUFFER_SIZE];
   size_t len = 99;
   omni_status st = sign_vector(v, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT && len == 0 && out[0] == 0, "%s (%s): st=%d", name,
-        v->cols[F_SIGN_KIND_COL], st);
+  CHECK(st != OMNI_OK && strcmp(omni_status_name(st), want_name) == 0 && len == 0 && out[0] == 0,
+        "%s (%s): st=%d %s", name, kind, st, omni_status_name(st));
+  omni_status signed_st = st;
   st = omni_base_string(v->method.data, v->url.data, v->partner.data, str(&v->store),
                         str(&v->token), v->ts, (const uint8_t *)v->body.data, v->body.len, NULL,
                         0, &len);
   /* An empty secret is the only rule the base string does not involve. */
-  omni_status want = strcmp(v->cols[F_SIGN_KIND_COL], "empty_secret") == 0 ? OMNI_BUFFER_TOO_SMALL
-                                                                          : OMNI_INVALID_INPUT;
+  omni_status want = strcmp(kind, "empty_secret") == 0 ? OMNI_BUFFER_TOO_SMALL : signed_st;
   CHECK(st == want, "%s: base string st=%d", name, st);
 }
 
@@ -220,26 +230,32 @@ static void check_bad_inputs(void) {
   st = sign_simple(NULL, 0, "p", NULL, NULL, 1, out, sizeof out, &len);
   CHECK(st == OMNI_NULL_ARGUMENT, "NULL secret st=%d", st);
   st = sign_simple(KEY, 0, "p", NULL, NULL, 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "empty secret st=%d", st);
+  CHECK(st == OMNI_EMPTY_SECRET, "empty secret st=%d", st);
   st = sign_simple(KEY, KEY_LEN, NULL, NULL, NULL, 1, out, sizeof out, &len);
   CHECK(st == OMNI_NULL_ARGUMENT, "NULL partner st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "store", NULL, 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "store id without token st=%d", st);
+  CHECK(st == OMNI_STORE_TOKEN_MISSING, "store id without token st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "store", "", 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "store id with empty token st=%d", st);
+  CHECK(st == OMNI_INVALID_HEADER_VALUE, "store id with empty token st=%d", st);
+  st = sign_simple(KEY, KEY_LEN, "p", NULL, "tok", 1, out, sizeof out, &len);
+  CHECK(st == OMNI_STORE_CLIENT_ID_MISSING, "token without store id st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "", "", 1, out, sizeof out, &len);
   CHECK(st == OMNI_OK, "empty store pair means absent st=%d", st);
   char absent[OMNI_SIGNATURE_BUFFER_SIZE];
   st = sign_simple(KEY, KEY_LEN, "p", NULL, NULL, 1, absent, sizeof absent, &len);
   CHECK(st == OMNI_OK && strcmp(out, absent) == 0, "\"\" and NULL store pair sign alike");
   st = sign_simple(KEY, KEY_LEN, "p\nx-timestamp:1", NULL, NULL, 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "newline in header st=%d", st);
+  CHECK(st == OMNI_INVALID_HEADER_VALUE, "newline in header st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", "s", "tok\r\n", 1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "CRLF in store token st=%d", st);
+  CHECK(st == OMNI_INVALID_HEADER_VALUE, "CRLF in store token st=%d", st);
+  st = omni_sign(KEY, KEY_LEN, "get", "/", "p", NULL, NULL, 1, NULL, 0, out, sizeof out, &len);
+  CHECK(st == OMNI_INVALID_METHOD, "lowercase method st=%d", st);
+  st = omni_sign(KEY, KEY_LEN, "GET", "x", "p", NULL, NULL, 1, NULL, 0, out, sizeof out, &len);
+  CHECK(st == OMNI_INVALID_URL, "relative URL st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "\xff", NULL, NULL, 1, out, sizeof out, &len);
   CHECK(st == OMNI_INVALID_UTF8, "invalid UTF-8 st=%d", st);
   st = sign_simple(KEY, KEY_LEN, "p", NULL, NULL, -1, out, sizeof out, &len);
-  CHECK(st == OMNI_INVALID_INPUT, "negative timestamp st=%d", st);
+  CHECK(st == OMNI_INVALID_TIMESTAMP, "negative timestamp st=%d", st);
 
   /* Buffers: one byte short of the NUL, NULL out with a capacity, NULL out_len. */
   memset(out, 'x', sizeof out);
@@ -260,7 +276,7 @@ static void check_bad_inputs(void) {
   /* Signer handle. */
   omni_signer *signer = (omni_signer *)&len; /* must be overwritten with NULL on failure */
   st = omni_signer_new(KEY, 0, &signer);
-  CHECK(st == OMNI_INVALID_INPUT && signer == NULL, "signer_new empty secret st=%d", st);
+  CHECK(st == OMNI_EMPTY_SECRET && signer == NULL, "signer_new empty secret st=%d", st);
   st = omni_signer_new(NULL, 3, &signer);
   CHECK(st == OMNI_NULL_ARGUMENT && signer == NULL, "signer_new NULL secret st=%d", st);
   st = omni_signer_new(KEY, KEY_LEN, NULL);
@@ -279,7 +295,8 @@ static void check_bad_inputs(void) {
   st = omni_signer_sign_many(signer, reqs, 2, 0, many, sizeof many - 1, sts);
   CHECK(st == OMNI_BUFFER_TOO_SMALL, "sign_many small buffer st=%d", st);
   st = omni_signer_sign_many(signer, reqs, 2, 0, many, sizeof many, sts);
-  CHECK(st == OMNI_INVALID_INPUT && sts[0] == OMNI_OK && sts[1] == OMNI_INVALID_INPUT &&
+  CHECK(st == OMNI_STORE_TOKEN_MISSING && sts[0] == OMNI_OK &&
+            sts[1] == OMNI_STORE_TOKEN_MISSING &&
             strlen(many) == 71 && many[OMNI_SIGNATURE_BUFFER_SIZE] == 0,
         "sign_many partial failure st=%d", st);
   omni_signer_free(signer);
@@ -302,7 +319,7 @@ static void check_bad_inputs(void) {
         "malformed signature");
   CHECK(VERIFY("1000001", sig, 1000000, 300000, 0) == OMNI_SIGNATURE_MISMATCH,
         "another timestamp");
-  CHECK(VERIFY("01000000", sig, 1000000, 300000, 0) == OMNI_INVALID_INPUT,
+  CHECK(VERIFY("01000000", sig, 1000000, 300000, 0) == OMNI_MALFORMED_TIMESTAMP,
         "malformed timestamp");
   CHECK(VERIFY("1000000", sig, -1, 300000, 0) == OMNI_INVALID_INPUT, "negative now");
   CHECK(VERIFY("1000000", sig, 1000000, 300000, 4) == OMNI_INVALID_INPUT, "unknown flag");
@@ -326,11 +343,137 @@ static void check_bad_inputs(void) {
   st = omni_json_stringify(NULL, 0, js, sizeof js, &len);
   CHECK(st == OMNI_NULL_ARGUMENT, "json_stringify of NULL st=%d", st);
 
-  /* Messages. */
+  /* Messages and names. */
   CHECK(strcmp(omni_status_str(OMNI_OK), "ok") == 0, "status_str(OK)");
+  CHECK(strcmp(omni_status_str(OMNI_STORE_TOKEN_MISSING),
+               "x-store-client-id is present without x-store-token") == 0,
+        "status_str(STORE_TOKEN_MISSING)");
+  CHECK(strcmp(omni_status_name(OMNI_INVALID_TIMESTAMP), "OMNI_INVALID_TIMESTAMP") == 0 &&
+            strcmp(omni_status_name(OMNI_OK), "OMNI_OK") == 0 &&
+            strcmp(omni_status_name(-1), "OMNI_UNKNOWN_STATUS") == 0,
+        "status_name");
   CHECK(omni_status_str(-1) != NULL && omni_status_str(1000) != NULL &&
             strcmp(omni_status_str(1000), omni_status_str(OMNI_PANIC)) != 0,
         "status_str of unknown values");
+}
+
+/*
+ * omni_diagnose on the cases of `omni verify`'s tests that libomni's own signer can produce:
+ * accepted requests, and faulty signers whose pitfall the verdict must name.
+ */
+#define D_TS 1709024577000LL
+#define D_NOW 1709024580000LL
+
+/* A signature by libomni of a GET by ptnr_1 (store pair absent). */
+static void d_sign(const char *url, long long ts, const char *body, uint32_t flags,
+                   char sig[OMNI_SIGNATURE_BUFFER_SIZE]) {
+  omni_signer *signer;
+  size_t len;
+  omni_signer_new(KEY, KEY_LEN, &signer);
+  omni_status st = omni_signer_sign(signer, "GET", url, "ptnr_1", NULL, NULL, ts,
+                                    (const uint8_t *)body, strlen(body), flags, sig,
+                                    OMNI_SIGNATURE_BUFFER_SIZE, &len);
+  CHECK(st == OMNI_OK, "diagnose: signing %s st=%d", url, st);
+  omni_signer_free(signer);
+}
+
+/* The verdict of a GET by ptnr_1 with x-timestamp `ts`, x-signature `sig` and, when
+ * `with_store`, a store pair; malloc'd, NULL when the call failed. */
+static char *d_verdict(const char *url, const char *ts, const char *sig, int with_store,
+                       const char *body, uint32_t flags) {
+  omni_header headers[5] = {{"x-partner-client-id", "ptnr_1"}};
+  size_t n = 1;
+  if (ts) headers[n++] = (omni_header){"x-timestamp", ts};
+  headers[n++] = (omni_header){"X-Signature", sig};
+  if (with_store) {
+    headers[n++] = (omni_header){"x-store-client-id", "str_1"};
+    headers[n++] = (omni_header){"x-store-token", "stkn_very_secret"};
+  }
+  size_t len = 0;
+  omni_status st = omni_diagnose("GET", url, headers, n, (const uint8_t *)body, strlen(body),
+                                 KEY, KEY_LEN, D_NOW, OMNI_DEFAULT_TOLERANCE_MS, flags, NULL, 0,
+                                 &len);
+  CHECK(st == OMNI_BUFFER_TOO_SMALL && len > 0, "diagnose size query st=%d", st);
+  char *out = malloc(len + 1);
+  if (!out) abort();
+  size_t len2 = 0;
+  st = omni_diagnose("GET", url, headers, n, (const uint8_t *)body, strlen(body), KEY, KEY_LEN,
+                     D_NOW, OMNI_DEFAULT_TOLERANCE_MS, flags, out, len + 1, &len2);
+  CHECK(st == OMNI_OK && len2 == len && strlen(out) == len, "diagnose st=%d", st);
+  if (st != OMNI_OK) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* The verdict names `check` and, first, `pitfall` (NULL: no combination). */
+static void d_expect(const char *what, char *json, const char *check, const char *pitfall) {
+  if (!json) return;
+  char want[128];
+  CHECK(strncmp(json, "{\"version\":1,", 13) == 0, "%s: version: %s", what, json);
+  if (check) {
+    snprintf(want, sizeof want, "\"accepted\":false,\"check\":\"%s\"", check);
+  } else {
+    snprintf(want, sizeof want, "\"accepted\":true,\"check\":null");
+  }
+  CHECK(strstr(json, want) != NULL, "%s: want %s in %s", what, want, json);
+  if (pitfall) {
+    snprintf(want, sizeof want, "\"combinations\":[{\"pitfalls\":[{\"name\":\"%s\"", pitfall);
+    CHECK(strstr(json, want) != NULL, "%s: want pitfall %s in %s", what, pitfall, json);
+  } else {
+    CHECK(strstr(json, "\"combinations\":[]") != NULL, "%s: no combination: %s", what, json);
+  }
+  CHECK(strstr(json, "stkn_very_secret") == NULL, "%s: the store token shows", what);
+  free(json);
+}
+
+static void check_diagnose(void) {
+  char sig[OMNI_SIGNATURE_BUFFER_SIZE];
+  const char *ts = "1709024577000";
+
+  d_sign("https://h/api/v1/partner/x?page=2", D_TS, "", 0, sig);
+  d_expect("accepted", d_verdict("https://h/api/v1/partner/x?page=2", ts, sig, 0, "", 0), NULL,
+           NULL);
+  d_sign("/partner/x", D_TS, "{\"a\":1}", 0, sig);
+  d_expect("accepted with a body", d_verdict("/partner/x", ts, sig, 0, "{\"a\":1}", 0), NULL,
+           NULL);
+
+  d_sign("/partner/x", D_TS, "{\n  \"a\": 1\n}", 0, sig);
+  d_expect("pretty hashed, minified sent", d_verdict("/partner/x", ts, sig, 0, "{\"a\":1}", 0),
+           "signature_mismatch", "pretty-vs-minified-body");
+  /* /api/v1 left on PATH: the signer, given it twice, strips one. */
+  d_sign("/api/v1/api/v1/partner/x", D_TS, "", 0, sig);
+  d_expect("api/v1", d_verdict("/api/v1/partner/x", ts, sig, 0, "", 0), "signature_mismatch",
+           "api-v1-not-stripped");
+  d_sign("/partner/stores/catalog/1", D_TS, "", 0, sig);
+  d_expect("store headers", d_verdict("/partner/stores/catalog/1", ts, sig, 1, "", 0),
+           "signature_mismatch", "store-headers-left-out");
+  d_sign("/partner/x", 1709024000000LL, "", 0, sig);
+  d_expect("stale", d_verdict("/partner/x", "1709024000000", sig, 0, "", 0),
+           "timestamp_outside_window", "stale-timestamp");
+  d_sign("/partner/x", D_TS, "", OMNI_SIGN_BARE_HEX, sig);
+  d_expect("bare hex, lenient", d_verdict("/partner/x", ts, sig, 0, "", 0), NULL, NULL);
+  d_expect("bare hex, strict", d_verdict("/partner/x", ts, sig, 0, "", OMNI_VERIFY_STRICT),
+           "malformed_signature", "bare-hex-under-strict");
+  d_sign("/partner/x", D_TS, "", 0, sig);
+  d_expect("missing x-timestamp", d_verdict("/partner/x", NULL, sig, 0, "", 0), "missing_header",
+           NULL);
+  d_expect("another request", d_verdict("/partner/y", ts, sig, 0, "", 0), "signature_mismatch",
+           NULL);
+
+  /* Unusable arguments fail the call. */
+  size_t len;
+  char out[16];
+  CHECK(omni_diagnose("GET", "/", NULL, 1, NULL, 0, KEY, KEY_LEN, D_NOW, 300000, 0, out,
+                      sizeof out, &len) == OMNI_NULL_ARGUMENT,
+        "diagnose NULL headers");
+  CHECK(omni_diagnose("GET", "/", NULL, 0, NULL, 0, KEY, 0, D_NOW, 300000, 0, out, sizeof out,
+                      &len) == OMNI_EMPTY_SECRET,
+        "diagnose empty secret");
+  CHECK(omni_diagnose("GET", "/", NULL, 0, NULL, 0, KEY, KEY_LEN, D_NOW, 300000, 2, out,
+                      sizeof out, &len) == OMNI_INVALID_INPUT,
+        "diagnose unknown flag");
 }
 
 /* Signing from many threads with one signer. */
@@ -375,9 +518,33 @@ static void check_threads(void) {
   omni_signer_free(signer);
 }
 
+/*
+ * Whether a library of version `found` serves a program built with the header of version
+ * major.minor: a minor release only adds symbols and statuses, so the same major and at
+ * least the header's minor (while the major is 0 the minor plays the major's part: 0.y
+ * accepts 0.y' for y' >= y, never 1.x).
+ */
+static int version_accepted(const char *found, unsigned major, unsigned minor) {
+  unsigned fmajor, fminor;
+  if (sscanf(found, "%u.%u", &fmajor, &fminor) != 2) return 0;
+  return fmajor == major && fminor >= minor;
+}
+
+static void check_version_rule(void) {
+  CHECK(version_accepted("0.1.0", 0, 1), "0.1.0 for 0.1");
+  CHECK(version_accepted("0.1.5", 0, 1), "0.1.5 for 0.1");
+  CHECK(version_accepted("0.2.0", 0, 1), "0.2.0 for 0.1");
+  CHECK(!version_accepted("1.0.0", 0, 1), "1.0.0 for 0.1");
+  CHECK(!version_accepted("0.0.9", 0, 1), "0.0.9 for 0.1");
+  CHECK(!version_accepted("0.1.0", 0, 2), "0.1.0 for 0.2");
+  CHECK(version_accepted("1.3.0", 1, 2) && !version_accepted("2.0.0", 1, 2), "major 1");
+  CHECK(!version_accepted("x", 0, 1) && !version_accepted("0", 0, 1), "unparsable");
+}
+
 int main(int argc, char **argv) {
-  CHECK(strcmp(omni_version(), OMNI_VERSION) == 0, "library %s, header %s", omni_version(),
-        OMNI_VERSION);
+  CHECK(version_accepted(omni_version(), OMNI_VERSION_MAJOR, OMNI_VERSION_MINOR),
+        "library %s, header %s", omni_version(), OMNI_VERSION);
+  check_version_rule();
   if (argc != 2) {
     fprintf(stderr, "usage: %s <vectors.tsv>\n", argv[0]);
     return 2;
@@ -447,6 +614,7 @@ int main(int argc, char **argv) {
   }
 
   check_bad_inputs();
+  check_diagnose();
   check_threads();
   printf("vectors: %zu cases, %zu error cases\n", ok_cases, error_cases);
   printf("%d passed, %d failed\n", passed, failed);

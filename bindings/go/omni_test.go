@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -78,22 +79,48 @@ func statusOf(err error) Status {
 	return OK
 }
 
-// kindStatus maps omni_sign::Error::kind() to the omni_status libomni answers.
-func kindStatus(kind string) Status {
-	switch kind {
-	case "timestamp_outside_window":
-		return TimestampOutsideWindow
-	case "malformed_signature":
-		return MalformedSignature
-	case "signature_mismatch":
-		return SignatureMismatch
-	}
-	return InvalidInput
-}
+// kindStatusName is the name of the status libomni answers for an omni_sign::Error::kind()
+// (and the binding-level kind invalid_timestamp): OMNI_ and the kind in upper case.
+func kindStatusName(kind string) string { return "OMNI_" + strings.ToUpper(kind) }
 
 func TestVersion(t *testing.T) {
-	if Version() != ExpectedVersion {
+	if !versionAccepted(Version(), HeaderVersionMajor, HeaderVersionMinor) {
 		t.Fatalf("version %s", Version())
+	}
+}
+
+func TestVersionRule(t *testing.T) {
+	cases := []struct {
+		found        string
+		major, minor int
+		want         bool
+	}{
+		{"0.1.0", 0, 1, true}, {"0.1.5", 0, 1, true}, {"0.2.0", 0, 1, true},
+		{"1.0.0", 0, 1, false}, {"0.0.9", 0, 1, false}, {"0.1.0", 0, 2, false},
+		{"1.3.0", 1, 2, true}, {"2.0.0", 1, 2, false}, {"x", 0, 1, false}, {"0", 0, 1, false},
+	}
+	for _, c := range cases {
+		if got := versionAccepted(c.found, c.major, c.minor); got != c.want {
+			t.Errorf("versionAccepted(%q, %d, %d) = %v", c.found, c.major, c.minor, got)
+		}
+	}
+}
+
+func TestStatusNamesAndMessages(t *testing.T) {
+	err := error(&Error{StoreTokenMissing})
+	if !errors.Is(err, StoreTokenMissing) || errors.Is(err, StoreClientIDMissing) {
+		t.Errorf("errors.Is on %v", err)
+	}
+	if want := "omni: OMNI_STORE_TOKEN_MISSING: x-store-client-id is present without x-store-token"; err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err.Error(), want)
+	}
+	for s := OK; s <= InvalidTimestamp; s++ {
+		if !strings.HasPrefix(s.Name(), "OMNI_") || s.Name() == "OMNI_UNKNOWN_STATUS" || s.Message() == "" {
+			t.Errorf("status %d: %q %q", s, s.Name(), s.Message())
+		}
+	}
+	if InvalidTimestamp.Name() != "OMNI_INVALID_TIMESTAMP" || Status(-1).Name() != "OMNI_UNKNOWN_STATUS" {
+		t.Errorf("names: %q %q", InvalidTimestamp.Name(), Status(-1).Name())
 	}
 }
 
@@ -136,8 +163,15 @@ func TestVectors(t *testing.T) {
 		c := c
 		t.Run(c.Name, func(t *testing.T) {
 			_, err := Sign([]byte(c.Secret), c.request(t))
-			if got, want := statusOf(err), kindStatus(c.ExpectError); got != want {
-				t.Errorf("%s: status %d, want %d (%v)", c.ExpectError, got, want, err)
+			want := kindStatusName(c.ExpectError)
+			if c.StoreToken != nil && *c.StoreToken == "" {
+				// Not silent: a Go string cannot be nil, so an empty token beside a store id
+				// reads as no token at all.
+				t.Logf("%s: an empty store token is a missing one in Go", c.Name)
+				want = StoreTokenMissing.Name()
+			}
+			if got := statusOf(err).Name(); err == nil || got != want {
+				t.Errorf("%s: status %s, want %s (%v)", c.ExpectError, got, want, err)
 			}
 		})
 	}
@@ -151,13 +185,16 @@ func TestBadInputs(t *testing.T) {
 		mut    func(*Request)
 		want   Status
 	}{
-		{"empty secret", []byte{}, func(*Request) {}, InvalidInput},
-		{"nil secret", nil, func(*Request) {}, InvalidInput},
-		{"store id without token", []byte("k"), func(r *Request) { r.StoreClientID = "s" }, InvalidInput},
-		{"newline in header", []byte("k"), func(r *Request) { r.PartnerClientID = "p\nx-timestamp:1" }, InvalidInput},
-		{"NUL in header", []byte("k"), func(r *Request) { r.PartnerClientID = "p\x00" }, InvalidInput},
+		{"empty secret", []byte{}, func(*Request) {}, EmptySecret},
+		{"nil secret", nil, func(*Request) {}, EmptySecret},
+		{"store id without token", []byte("k"), func(r *Request) { r.StoreClientID = "s" }, StoreTokenMissing},
+		{"token without store id", []byte("k"), func(r *Request) { r.StoreToken = "t" }, StoreClientIDMissing},
+		{"newline in header", []byte("k"), func(r *Request) { r.PartnerClientID = "p\nx-timestamp:1" }, InvalidHeaderValue},
+		{"NUL in header", []byte("k"), func(r *Request) { r.PartnerClientID = "p\x00" }, InvalidHeaderValue},
+		{"NUL in URL", []byte("k"), func(r *Request) { r.URL = "/x\x00" }, InvalidURL},
+		{"lowercase method", []byte("k"), func(r *Request) { r.Method = "get" }, InvalidMethod},
 		{"invalid UTF-8", []byte("k"), func(r *Request) { r.PartnerClientID = "\xff" }, InvalidUTF8},
-		{"negative timestamp", []byte("k"), func(r *Request) { r.TimestampMs = -1 }, InvalidInput},
+		{"negative timestamp", []byte("k"), func(r *Request) { r.TimestampMs = -1 }, InvalidTimestamp},
 	}
 	for _, c := range cases {
 		rr := r
@@ -166,7 +203,7 @@ func TestBadInputs(t *testing.T) {
 			t.Errorf("%s: %v, want status %d", c.name, err, c.want)
 		}
 	}
-	if _, err := NewSigner(nil); statusOf(err) != InvalidInput {
+	if _, err := NewSigner(nil); statusOf(err) != EmptySecret {
 		t.Errorf("NewSigner(nil): %v", err)
 	}
 	// A buffer one byte short of the NUL answers BufferTooSmall and the size needed.
@@ -203,6 +240,14 @@ func TestVerifyStatuses(t *testing.T) {
 	bare.Signature = sig[7:]
 	if err := Verify(secret, bare, VerifyOptions{NowMs: 1000000, Strict: true}); statusOf(err) != MalformedSignature {
 		t.Errorf("strict bare: %v", err)
+	}
+	stale := rec
+	stale.Timestamp = "01000000"
+	if err := Verify(secret, stale, VerifyOptions{NowMs: 1000000}); !errors.Is(err, MalformedTimestamp) {
+		t.Errorf("malformed timestamp: %v", err)
+	}
+	if err := Verify(secret, rec, VerifyOptions{NowMs: -1}); !errors.Is(err, InvalidInput) {
+		t.Errorf("negative clock: %v", err)
 	}
 	other := rec
 	other.Body = []byte("x")
@@ -256,5 +301,98 @@ func TestConcurrentSigning(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Errorf("goroutine got %q, want %q", e, want)
+	}
+}
+
+// Diagnose on the cases of `omni verify`'s tests that libomni's own signer can produce:
+// accepted requests, and faulty signers whose pitfall the verdict must name.
+func TestDiagnose(t *testing.T) {
+	secret := []byte("partner-secret-key")
+	const ts, now = int64(1709024577000), int64(1709024580000)
+	sign := func(url string, ts int64, body string, bare bool) string {
+		s, err := NewSigner(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		r := Request{Method: "GET", URL: url, PartnerClientID: "ptnr_1", TimestampMs: ts, Body: []byte(body)}
+		sig, err := s.Sign(r)
+		if bare {
+			sig, err = s.SignBareHex(r)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig
+	}
+	cases := []struct {
+		name, signedURL string
+		signedTs        int64
+		signedBody      string
+		bare            bool
+		url, body       string
+		store, noTs     bool
+		strict          bool
+		check, pitfall  string
+	}{
+		{name: "accepted", signedURL: "https://h/api/v1/partner/x?page=2", url: "https://h/api/v1/partner/x?page=2"},
+		{name: "accepted with a body", signedURL: "/partner/x", signedBody: `{"a":1}`, url: "/partner/x", body: `{"a":1}`},
+		{name: "bare hex, lenient", signedURL: "/partner/x", bare: true, url: "/partner/x"},
+		{name: "pretty hashed, minified sent", signedURL: "/partner/x", signedBody: "{\n  \"a\": 1\n}", url: "/partner/x", body: `{"a":1}`,
+			check: "signature_mismatch", pitfall: "pretty-vs-minified-body"},
+		// The signer, given /api/v1 twice, strips one.
+		{name: "api/v1 kept", signedURL: "/api/v1/api/v1/partner/x", url: "/api/v1/partner/x",
+			check: "signature_mismatch", pitfall: "api-v1-not-stripped"},
+		{name: "store headers left out", signedURL: "/partner/stores/catalog/1", url: "/partner/stores/catalog/1", store: true,
+			check: "signature_mismatch", pitfall: "store-headers-left-out"},
+		{name: "stale", signedURL: "/partner/x", signedTs: 1709024000000, url: "/partner/x",
+			check: "timestamp_outside_window", pitfall: "stale-timestamp"},
+		{name: "bare hex, strict", signedURL: "/partner/x", bare: true, url: "/partner/x", strict: true,
+			check: "malformed_signature", pitfall: "bare-hex-under-strict"},
+		{name: "missing x-timestamp", signedURL: "/partner/x", url: "/partner/x", noTs: true, check: "missing_header"},
+		{name: "another request", signedURL: "/partner/x", url: "/partner/y", check: "signature_mismatch"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sts := c.signedTs
+			if sts == 0 {
+				sts = ts
+			}
+			sig := sign(c.signedURL, sts, c.signedBody, c.bare)
+			headers := []Header{{"x-partner-client-id", "ptnr_1"}, {"X-Signature", sig}}
+			if !c.noTs {
+				headers = append(headers, Header{"x-timestamp", strconv.FormatInt(sts, 10)})
+			}
+			if c.store {
+				headers = append(headers, Header{"x-store-client-id", "str_1"}, Header{"x-store-token", "stkn_very_secret"})
+			}
+			v, err := Diagnose(secret, RawRequest{Method: "GET", URL: c.url, Headers: headers, Body: []byte(c.body)},
+				VerifyOptions{NowMs: now, Strict: c.strict})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Accepted != (c.check == "") || v.Check != c.check {
+				t.Errorf("accepted %v, check %q; want %q\n%s", v.Accepted, v.Check, c.check, v.JSON)
+			}
+			first := ""
+			if len(v.Combinations) > 0 && len(v.Combinations[0].Pitfalls) > 0 {
+				first = v.Combinations[0].Pitfalls[0].Name
+			}
+			if first != c.pitfall {
+				t.Errorf("first pitfall %q, want %q\n%s", first, c.pitfall, v.JSON)
+			}
+			if strings.Contains(string(v.JSON), "stkn_very_secret") {
+				t.Errorf("the store token shows: %s", v.JSON)
+			}
+		})
+	}
+	if _, err := Diagnose(nil, RawRequest{Method: "GET", URL: "/"}, VerifyOptions{NowMs: now}); !errors.Is(err, EmptySecret) {
+		t.Errorf("empty secret: %v", err)
+	}
+	if _, err := Diagnose(secret, RawRequest{Method: "GET", URL: "/"}, VerifyOptions{NowMs: -1}); !errors.Is(err, InvalidInput) {
+		t.Errorf("negative clock: %v", err)
+	}
+	if _, err := Diagnose(secret, RawRequest{Method: "GET", URL: "/", Headers: []Header{{"x-a", "\x00"}}}, VerifyOptions{NowMs: now}); !errors.Is(err, InvalidInput) {
+		t.Errorf("NUL in a header: %v", err)
 	}
 }

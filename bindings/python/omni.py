@@ -37,7 +37,19 @@ DEFAULT_TOLERANCE_MS = 300_000
 _SIGN_BARE_HEX = 1
 _VERIFY_STRICT = 1
 _SIGNATURE_BUFFER_SIZE = 72
-EXPECTED_VERSION = "0.1.0"
+# The version of include/omni.h this module is written for: it accepts a libomni of the same
+# major and at least this minor (a minor release only adds symbols and statuses).
+HEADER_VERSION = (0, 1)
+
+
+def _version_accepted(found, major, minor):
+    """Whether libomni ``found`` serves a header of version major.minor (0.y accepts 0.y' for
+    y' >= y, never 1.x)."""
+    parts = found.split(".")
+    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+        return False
+    return int(parts[0]) == major and int(parts[1]) >= minor
+
 
 _c_char_p = ctypes.c_char_p
 _size_t = ctypes.c_size_t
@@ -65,6 +77,7 @@ def _load():
     out = [_out_p, _size_t, ctypes.POINTER(_size_t)]
     sigs = {
         "omni_status_str": ([ctypes.c_int32], _c_char_p),
+        "omni_status_name": ([ctypes.c_int32], _c_char_p),
         "omni_version": ([], _c_char_p),
         "omni_sign": ([_bytes_p, _size_t] + req + out, _status),
         "omni_base_string": (req + out, _status),
@@ -84,8 +97,9 @@ def _load():
         fn.argtypes = args
         fn.restype = res
     found = lib.omni_version().decode()
-    if found != EXPECTED_VERSION:
-        raise ImportError(f"libomni {found} loaded, this module is written for {EXPECTED_VERSION}")
+    if not _version_accepted(found, *HEADER_VERSION):
+        raise ImportError(f"libomni {found} loaded, this module needs {HEADER_VERSION[0]}."
+                          f"{HEADER_VERSION[1]} or a later {HEADER_VERSION[0]}.x")
     return lib
 
 
@@ -101,7 +115,7 @@ _packed_sign_many.restype = _status
 
 
 def version():
-    """The loaded library's version, e.g. "0.1.0" (checked against EXPECTED_VERSION on load)."""
+    """The loaded library's version, e.g. "0.1.0" (checked against HEADER_VERSION on load)."""
     return _lib.omni_version().decode()
 
 

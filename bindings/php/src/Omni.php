@@ -9,7 +9,11 @@
  *
  * Needs php-cli's FFI (`php -d ffi.enable=1`). FFI::cdef reads include/omni_php.h, the
  * declaration-only header generated beside include/omni.h. Errors throw Omni\OmniException
- * carrying the omni_status code.
+ * carrying the omni_status code, its name (`OMNI_STORE_TOKEN_MISSING`: a refusal by a signing
+ * rule is named after the rule) and libomni's sentence for it.
+ *
+ * Accepts any libomni of the same major version whose minor version is at least
+ * Omni::HEADER_VERSION_MINOR (a minor release only adds symbols and statuses).
  */
 
 declare(strict_types=1);
@@ -18,16 +22,25 @@ namespace Omni;
 
 final class OmniException extends \RuntimeException
 {
-    public function __construct(public readonly int $status, string $message)
+    /**
+     * @param int $status the omni_status code
+     * @param string $statusName its C name, e.g. OMNI_STORE_TOKEN_MISSING
+     * @param string $text libomni's sentence for it
+     */
+    public function __construct(public readonly int $status, public readonly string $statusName, public readonly string $text)
     {
-        parent::__construct("omni_status $status: $message", $status);
+        parent::__construct("$statusName: $text", $status);
     }
 }
 
 final class Omni
 {
-    public const EXPECTED_VERSION = '0.1.0';
+    // The version of include/omni_php.h this class is written for.
+    public const HEADER_VERSION_MAJOR = 0;
+    public const HEADER_VERSION_MINOR = 1;
     public const DEFAULT_TOLERANCE_MS = 300000;
+    // The version of libomni's verdict JSON (omni_diagnose) this class reads.
+    public const VERDICT_VERSION = 1;
 
     // omni_status (include/omni.h): appended, never renumbered.
     public const OK = 0;
@@ -40,6 +53,17 @@ final class Omni
     public const SIGNATURE_MISMATCH = 7;
     public const PANIC = 8;
     public const INVALID_JSON = 9;
+    public const EMPTY_SECRET = 10;
+    public const INVALID_METHOD = 11;
+    public const INVALID_URL = 12;
+    public const INVALID_HEADER_VALUE = 13;
+    public const DUPLICATE_HEADER = 14;
+    public const STORE_TOKEN_MISSING = 15;
+    public const STORE_CLIENT_ID_MISSING = 16;
+    public const MISSING_HEADER = 17;
+    public const MALFORMED_TIMESTAMP = 18;
+    public const MALFORMED_BODY_HASH = 19;
+    public const INVALID_TIMESTAMP = 20;
 
     // The header's #define constants, which FFI::cdef cannot read.
     public const SIGNATURE_BUFFER_SIZE = 72;
@@ -57,10 +81,23 @@ final class Omni
         $header ??= getenv('OMNI_PHP_HEADER') ?: __DIR__ . '/../../../include/omni_php.h';
         $omni = new self(\FFI::cdef((string) file_get_contents($header), $library));
         $found = $omni->version();
-        if ($found !== self::EXPECTED_VERSION) {
-            throw new \RuntimeException("libomni $found loaded, this class is written for " . self::EXPECTED_VERSION);
+        if (!self::versionAccepted($found, self::HEADER_VERSION_MAJOR, self::HEADER_VERSION_MINOR)) {
+            throw new \RuntimeException(sprintf('libomni %s loaded, this class needs %d.%d or a later %d.x', $found, self::HEADER_VERSION_MAJOR, self::HEADER_VERSION_MINOR, self::HEADER_VERSION_MAJOR));
         }
         return $omni;
+    }
+
+    /**
+     * Whether a libomni of version $found serves a header of version $major.$minor: the same
+     * major and at least the header's minor, since a minor release only adds symbols and
+     * statuses (while the major is 0, 0.y accepts 0.y' for y' >= y, never 1.x).
+     */
+    public static function versionAccepted(string $found, int $major, int $minor): bool
+    {
+        if (preg_match('/^(\d+)\.(\d+)(\.|$)/', $found, $m) !== 1) {
+            return false;
+        }
+        return (int) $m[1] === $major && (int) $m[2] >= $minor;
     }
 
     public function version(): string
@@ -72,17 +109,32 @@ final class Omni
     public function check(int $status): void
     {
         if ($status !== self::OK) {
-            throw new OmniException($status, $this->ffi->omni_status_str($status));
+            throw $this->error($status);
         }
     }
 
-    /** @internal A C string cannot hold a NUL: such a value is refused before the call. */
-    public function text(?string $value): ?string
+    /** The exception for a status, named and described by libomni. */
+    public function error(int $status): OmniException
+    {
+        return new OmniException($status, $this->ffi->omni_status_name($status), $this->ffi->omni_status_str($status));
+    }
+
+    /**
+     * @internal A C string cannot hold a NUL; every signing rule refuses one, so such a value
+     * is refused before the call with the status of the rule for that argument.
+     */
+    public function text(?string $value, int $ifNul = self::INVALID_HEADER_VALUE): ?string
     {
         if ($value !== null && str_contains($value, "\0")) {
-            throw new OmniException(self::INVALID_INPUT, 'a string holds a NUL byte');
+            throw $this->error($ifNul);
         }
         return $value;
+    }
+
+    /** @internal The request's strings, checked, in the order of omni_request. */
+    public function requestTexts(string $method, string $url, string $partnerClientId, ?string $storeClientId, ?string $storeToken): array
+    {
+        return [$this->text($method, self::INVALID_METHOD), $this->text($url, self::INVALID_URL), $this->text($partnerClientId), $this->text($storeClientId), $this->text($storeToken)];
     }
 
     /** Runs $call($out, $cap, $len), growing the buffer once when libomni asks for more. */
@@ -103,14 +155,14 @@ final class Omni
     /** x-signature (`sha256=<hex>`) of one request with a one-off key. */
     public function sign(string $secret, string $method, string $url, string $partnerClientId, int $timestampMs, string $body = '', ?string $storeClientId = null, ?string $storeToken = null): string
     {
-        $a = [$this->text($method), $this->text($url), $this->text($partnerClientId), $this->text($storeClientId), $this->text($storeToken)];
+        $a = $this->requestTexts($method, $url, $partnerClientId, $storeClientId, $storeToken);
         return $this->withBuffer(self::SIGNATURE_BUFFER_SIZE, fn ($out, $cap, $len) => $this->ffi->omni_sign($secret, strlen($secret), ...$a, ...[$timestampMs, $body, strlen($body), $out, $cap, $len]));
     }
 
     /** The exact base string signed for the request; it holds the store token. */
     public function baseString(string $method, string $url, string $partnerClientId, int $timestampMs, string $body = '', ?string $storeClientId = null, ?string $storeToken = null): string
     {
-        $a = [$this->text($method), $this->text($url), $this->text($partnerClientId), $this->text($storeClientId), $this->text($storeToken)];
+        $a = $this->requestTexts($method, $url, $partnerClientId, $storeClientId, $storeToken);
         return $this->withBuffer(256, fn ($out, $cap, $len) => $this->ffi->omni_base_string(...$a, ...[$timestampMs, $body, strlen($body), $out, $cap, $len]));
     }
 
@@ -127,13 +179,50 @@ final class Omni
     public function verify(string $secret, string $method, string $url, string $partnerClientId, string $timestamp, string $signature, string $body = '', ?string $storeClientId = null, ?string $storeToken = null, ?int $nowMs = null, int $toleranceMs = self::DEFAULT_TOLERANCE_MS, bool $strict = false): void
     {
         $nowMs ??= (int) floor(microtime(true) * 1000);
-        $this->check($this->ffi->omni_verify($secret, strlen($secret), $this->text($method), $this->text($url), $this->text($partnerClientId), $this->text($storeClientId), $this->text($storeToken), $this->text($timestamp), $this->text($signature), $body, strlen($body), $nowMs, $toleranceMs, $strict ? self::VERIFY_STRICT : 0));
+        $this->check($this->ffi->omni_verify($secret, strlen($secret), ...[...$this->requestTexts($method, $url, $partnerClientId, $storeClientId, $storeToken), $this->text($timestamp, self::MALFORMED_TIMESTAMP), $this->text($signature, self::MALFORMED_SIGNATURE), $body, strlen($body), $nowMs, $toleranceMs, $strict ? self::VERIFY_STRICT : 0]));
     }
 
     /** Re-writes a JSON text as JavaScript's JSON.stringify(JSON.parse(text)), e.g. json_encode output. */
     public function jsonStringify(string $json): string
     {
         return $this->withBuffer(strlen($json) + 1, fn ($out, $cap, $len) => $this->ffi->omni_json_stringify($json, strlen($json), $out, $cap, $len));
+    }
+
+    /**
+     * Verifies a received request as the server would and, for a rejection, names the pitfalls
+     * that reproduce its signature: libomni's verdict JSON (version 1), decoded.
+     *
+     * $headers: every header as received, in order, as [name, value] pairs (case and repeats
+     * matter, so not a map), x-signature among them. A rejected request is a verdict
+     * (['accepted' => false, 'check' => 'signature_mismatch', 'combinations' => [...]]), not an
+     * exception; OmniException is for unusable arguments (empty secret, negative clock, a string
+     * holding a NUL byte).
+     *
+     * @param list<array{0: string, 1: string}> $headers
+     * @return array<string, mixed>
+     */
+    public function diagnose(string $secret, string $method, string $url, array $headers, string $body = '', ?int $nowMs = null, int $toleranceMs = self::DEFAULT_TOLERANCE_MS, bool $strict = false): array
+    {
+        $nowMs ??= (int) floor(microtime(true) * 1000);
+        $count = count($headers);
+        $array = $this->ffi->new('omni_header[' . max($count, 1) . ']');
+        $keep = []; // the C strings, alive until the call returns
+        foreach (array_values($headers) as $i => [$name, $value]) {
+            foreach (['name' => $name, 'value' => $value] as $field => $text) {
+                $this->text($text, self::INVALID_INPUT);
+                $c = \FFI::new('char[' . (strlen($text) + 1) . ']');
+                \FFI::memcpy($c, $text, strlen($text));
+                $keep[] = $c;
+                $array[$i]->{$field} = \FFI::cast('char *', \FFI::addr($c));
+            }
+        }
+        $json = $this->withBuffer(4096, fn ($out, $cap, $len) => $this->ffi->omni_diagnose($this->text($method, self::INVALID_INPUT), $this->text($url, self::INVALID_INPUT), $array, $count, $body, strlen($body), $secret, strlen($secret), $nowMs, $toleranceMs, $strict ? self::VERIFY_STRICT : 0, $out, $cap, $len));
+        unset($keep);
+        $verdict = json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+        if (($verdict['version'] ?? null) !== self::VERDICT_VERSION) {
+            throw new \RuntimeException('libomni wrote verdict version ' . var_export($verdict['version'] ?? null, true) . ', this class reads ' . self::VERDICT_VERSION);
+        }
+        return $verdict;
     }
 
     public function signer(string $secret): Signer
@@ -175,7 +264,7 @@ final class Signer
     public function sign(string $method, string $url, string $partnerClientId, int $timestampMs, string $body = '', ?string $storeClientId = null, ?string $storeToken = null, bool $bareHex = false): string
     {
         $o = $this->omni;
-        $status = $o->ffi->omni_signer_sign($this->handle, $o->text($method), $o->text($url), $o->text($partnerClientId), $o->text($storeClientId), $o->text($storeToken), $timestampMs, $body, strlen($body), $bareHex ? Omni::SIGN_BARE_HEX : 0, $this->out, Omni::SIGNATURE_BUFFER_SIZE, \FFI::addr($this->len));
+        $status = $o->ffi->omni_signer_sign($this->handle, $o->text($method, Omni::INVALID_METHOD), $o->text($url, Omni::INVALID_URL), $o->text($partnerClientId), $o->text($storeClientId), $o->text($storeToken), $timestampMs, $body, strlen($body), $bareHex ? Omni::SIGN_BARE_HEX : 0, $this->out, Omni::SIGNATURE_BUFFER_SIZE, \FFI::addr($this->len));
         $o->check($status);
         return \FFI::string($this->out, $this->len->cdata);
     }

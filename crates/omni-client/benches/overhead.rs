@@ -240,7 +240,7 @@ impl Bench {
             Workload::Post => serde_json::to_vec(&payload).unwrap(),
         };
         if workload == Workload::Post {
-            let stringified = omni_sign::json::stringify(&payload, omni_sign::json::Mode::Strict)
+            let stringified = omni_json::stringify(&payload, omni_json::Mode::Strict)
                 .unwrap()
                 .json;
             assert_eq!(stringified.as_bytes(), signed_body.as_slice());

@@ -549,7 +549,7 @@ impl RequestBuilder {
     /// an integer beyond 2^53 is an error, not a silent change), with
     /// `content-type: application/json`. Those bytes are both hashed and sent.
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
-        match omni_sign::json::stringify(body, omni_sign::json::Mode::Strict) {
+        match omni_json::stringify(body, omni_json::Mode::Strict) {
             Ok(text) => {
                 self.body = Bytes::from(text.json);
                 self.headers

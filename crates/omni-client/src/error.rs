@@ -44,9 +44,14 @@ pub enum Error {
         excerpt: String,
     },
     /// The request cannot be signed or sent as given (bad header value, store id without token,
-    /// unsafe integer in a JSON body, path with a query, ...). Nothing was sent.
+    /// path with a query, ...). Nothing was sent.
     #[error("invalid input: {0}")]
     InvalidInput(#[from] omni_sign::Error),
+    /// The typed body cannot be written in JSON.stringify form: in strict mode, an integer
+    /// beyond 2^53 that a JavaScript server would read as another value, a non-finite float, or
+    /// a map key JSON cannot have. Nothing was sent.
+    #[error("invalid input: {0}")]
+    InvalidJsonBody(#[from] omni_json::Error),
     /// The client is misconfigured (missing or malformed credential, base URL, variable).
     #[error("configuration error: {0}")]
     Config(String),

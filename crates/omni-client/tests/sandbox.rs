@@ -103,7 +103,7 @@ async fn store_scoped_post_hashes_and_sends_the_same_stringified_bytes() {
         .unwrap();
     // Key order and number forms as JSON.stringify writes them (`json-stringify-form`).
     let payload = json!({ "name": "Sample", "sku": "SKU-1", "price": 1.0, "qty": 1e21 });
-    let expected = omni_sign::json::stringify(&payload, omni_sign::json::Mode::Strict)
+    let expected = omni_json::stringify(&payload, omni_json::Mode::Strict)
         .unwrap()
         .json;
     let response = store
@@ -149,7 +149,7 @@ async fn an_unsafe_integer_in_a_typed_body_is_refused_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert!(matches!(err, Error::InvalidJsonBody(_)), "{err:?}");
     assert_eq!(sandbox.admin().request_count(&sent(SYNC_PATH)), 0);
 }
 

@@ -36,7 +36,14 @@ pub fn generate(dir: &Path) -> Result<(), String> {
         after_includes: Some(version),
         ..config.clone()
     };
-    write_header(crate_dir, c_config, &dir.join("omni.h"))?;
+    let c_header = bindings(crate_dir, c_config)?;
+    c_header.write_to_file(dir.join("omni.h"));
+    // The names of the constants, as cbindgen read them (they become `#define` lines in C).
+    let constants = c_header
+        .constants
+        .iter()
+        .map(|constant| constant.export_name.clone())
+        .collect();
 
     // PHP's FFI::cdef reads declarations only: no preprocessor lines, no comments, no sized
     // enums, no C++ guards. The same crate, generated with those turned off; the constants
@@ -52,13 +59,13 @@ pub fn generate(dir: &Path) -> Result<(), String> {
             ..config.constant.clone()
         },
         export: cbindgen::ExportConfig {
-            exclude: constant_names(crate_dir)?,
+            exclude: constants,
             ..config.export.clone()
         },
         ..config
     };
     let php = dir.join("omni_php.h");
-    write_header(crate_dir, php_config, &php)?;
+    bindings(crate_dir, php_config)?.write_to_file(&php);
     // PHP FFI passes a PHP string without a copy only to a `char *` parameter; a byte pointer
     // has the same ABI, so the PHP declarations spell the secret and body pointers that way.
     let text = std::fs::read_to_string(&php)
@@ -73,24 +80,11 @@ pub fn generate(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn write_header(crate_dir: &Path, config: cbindgen::Config, out: &Path) -> Result<(), String> {
+/// cbindgen's reading of the crate under `config`.
+fn bindings(crate_dir: &Path, config: cbindgen::Config) -> Result<cbindgen::Bindings, String> {
     cbindgen::Builder::new()
         .with_crate(crate_dir)
         .with_config(config)
         .generate()
-        .map_err(|e| format!("cbindgen: {e}"))?
-        .write_to_file(out);
-    Ok(())
-}
-
-/// The names of the crate's `pub const` items, which become `#define` lines in C.
-fn constant_names(crate_dir: &Path) -> Result<Vec<String>, String> {
-    let source =
-        std::fs::read_to_string(crate_dir.join("src/lib.rs")).map_err(|e| e.to_string())?;
-    Ok(source
-        .lines()
-        .filter_map(|line| line.strip_prefix("pub const "))
-        .filter_map(|rest| rest.split(':').next())
-        .map(|name| name.trim().to_owned())
-        .collect())
+        .map_err(|e| format!("cbindgen: {e}"))
 }

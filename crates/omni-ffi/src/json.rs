@@ -2,9 +2,10 @@
 
 use std::ffi::c_char;
 
-use omni_sign::json::{Mode, restringify};
+use omni_json::{Mode, restringify};
 
-use crate::{Output, bytes, guard, omni_status};
+use crate::args::{Output, bytes};
+use crate::status::{guard, omni_status};
 
 /// Re-writes the JSON text `json` (`json_len` bytes, no NUL needed) exactly as JavaScript's
 /// `JSON.stringify(JSON.parse(json))` writes it (`json-stringify-form`, strict mode): compact,

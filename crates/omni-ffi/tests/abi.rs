@@ -63,11 +63,25 @@ fn an_undersized_buffer_reports_the_length_needed() {
 
 #[test]
 fn bad_inputs_have_their_status() {
-    assert_eq!(sign(c"p", Some(c"s"), None, 1, 72).0, OMNI_INVALID_INPUT);
-    assert_eq!(sign(c"p", None, Some(c"t"), 1, 72).0, OMNI_INVALID_INPUT);
-    assert_eq!(sign(c"p\nx", None, None, 1, 72).0, OMNI_INVALID_INPUT);
-    assert_eq!(sign(c"p", None, None, -1, 72).0, OMNI_INVALID_INPUT);
+    assert_eq!(
+        sign(c"p", Some(c"s"), None, 1, 72).0,
+        OMNI_STORE_TOKEN_MISSING
+    );
+    assert_eq!(
+        sign(c"p", None, Some(c"t"), 1, 72).0,
+        OMNI_STORE_CLIENT_ID_MISSING
+    );
+    assert_eq!(
+        sign(c"p\nx", None, None, 1, 72).0,
+        OMNI_INVALID_HEADER_VALUE
+    );
+    assert_eq!(sign(c"p", None, None, -1, 72).0, OMNI_INVALID_TIMESTAMP);
     assert_eq!(sign(c"\xff", None, None, 1, 72).0, OMNI_INVALID_UTF8);
+    // Beside a store id, "" is an empty token, not a missing one.
+    assert_eq!(
+        sign(c"p", Some(c"s"), Some(c""), 1, 72).0,
+        OMNI_INVALID_HEADER_VALUE
+    );
     // "" store id and token are absent, as NULL is.
     assert_eq!(
         sign(c"p", Some(c""), Some(c""), 1, 72).2,
@@ -107,4 +121,68 @@ fn status_messages_cover_unknown_values() {
     assert_eq!(text(-1), "unknown omni_status value");
     assert_eq!(text(i32::MAX), "unknown omni_status value");
     assert_ne!(text(OMNI_INVALID_JSON as i32), text(-1));
+    assert_eq!(
+        text(OMNI_STORE_TOKEN_MISSING as i32),
+        "x-store-client-id is present without x-store-token"
+    );
+}
+
+#[test]
+fn status_names_are_the_c_names() {
+    let name = |s: i32| {
+        // SAFETY: omni_status_name returns a static NUL-terminated string.
+        unsafe { CStr::from_ptr(omni::omni_status_name(s)) }
+            .to_str()
+            .unwrap()
+    };
+    assert_eq!(name(OMNI_OK as i32), "OMNI_OK");
+    assert_eq!(name(OMNI_INVALID_JSON as i32), "OMNI_INVALID_JSON");
+    assert_eq!(name(15), "OMNI_STORE_TOKEN_MISSING");
+    assert_eq!(
+        name(OMNI_INVALID_TIMESTAMP as i32),
+        "OMNI_INVALID_TIMESTAMP"
+    );
+    assert_eq!(name(-1), "OMNI_UNKNOWN_STATUS");
+    assert_eq!(name(i32::MAX), "OMNI_UNKNOWN_STATUS");
+}
+
+/// Each refusal of omni_verify names the rule: the checks run in the documented order.
+#[test]
+fn verify_names_the_rule_broken() {
+    let verify = |secret: &[u8], method: &CStr, store: Option<&CStr>, ts: &CStr, flags: u32| {
+        // SAFETY: every pointer is valid for the call.
+        unsafe {
+            omni::omni_verify(
+                secret.as_ptr(),
+                secret.len(),
+                method.as_ptr(),
+                c"/api/v1/partner/x".as_ptr(),
+                c"p".as_ptr(),
+                store.map_or(null(), CStr::as_ptr),
+                null(),
+                ts.as_ptr(),
+                c"sha256=00".as_ptr(),
+                null(),
+                0,
+                1000,
+                omni::OMNI_DEFAULT_TOLERANCE_MS,
+                flags,
+            )
+        }
+    };
+    assert_eq!(verify(b"", c"GET", None, c"1", 0), OMNI_EMPTY_SECRET);
+    assert_eq!(verify(b"k", c"get", None, c"1", 0), OMNI_INVALID_METHOD);
+    assert_eq!(
+        verify(b"k", c"GET", Some(c"s"), c"1", 0),
+        OMNI_STORE_TOKEN_MISSING
+    );
+    assert_eq!(
+        verify(b"k", c"GET", None, c"01", 0),
+        OMNI_MALFORMED_TIMESTAMP
+    );
+    assert_eq!(
+        verify(b"k", c"GET", None, c"1", 0),
+        OMNI_MALFORMED_SIGNATURE
+    );
+    assert_eq!(verify(b"k", c"GET", None, c"1", 2), OMNI_INVALID_INPUT);
 }

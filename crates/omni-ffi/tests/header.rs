@@ -1,5 +1,6 @@
 //! The committed headers are what cbindgen generates from this crate now, so that
-//! `cargo test` catches ABI drift as well as `scripts/check-ffi.sh`.
+//! `cargo test` catches ABI drift as well as `scripts/check-ffi.sh`; their version is the
+//! crate's, and the bindings that repeat it agree.
 
 #[allow(dead_code)] // its `main` is the example's entry point, unused here
 #[path = "../examples/gen_header.rs"]
@@ -31,4 +32,33 @@ fn version_macros_match_the_crate_version() {
     // SAFETY: omni_version returns a static NUL-terminated string.
     let library = unsafe { std::ffi::CStr::from_ptr(version_ptr) };
     assert_eq!(library.to_str().unwrap(), version);
+}
+
+/// The bindings that cannot read omni.h's version macros repeat them; a release that changes
+/// the minor version must change them too, or they would accept a library older than the
+/// symbols and statuses they use.
+#[test]
+fn bindings_repeat_the_header_version() {
+    let major = env!("CARGO_PKG_VERSION_MAJOR");
+    let minor = env!("CARGO_PKG_VERSION_MINOR");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let expected = [
+        (
+            "bindings/php/src/Omni.php",
+            format!("HEADER_VERSION_MAJOR = {major};"),
+            format!("HEADER_VERSION_MINOR = {minor};"),
+        ),
+        (
+            "bindings/python/omni.py",
+            format!("HEADER_VERSION = ({major}, {minor})"),
+            String::new(),
+        ),
+    ];
+    for (path, major_line, minor_line) in expected {
+        let text = std::fs::read_to_string(root.join(path)).unwrap();
+        assert!(
+            text.contains(&major_line) && text.contains(&minor_line),
+            "{path} does not say {major_line} {minor_line}"
+        );
+    }
 }

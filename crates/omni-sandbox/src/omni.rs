@@ -132,7 +132,7 @@ fn hashed_body<'b>(state: &State, body: &'b [u8]) -> Result<std::borrow::Cow<'b,
 fn restringified(body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let text =
         std::str::from_utf8(body).map_err(|_| ApiError::validation("Body is not valid UTF-8"))?;
-    omni_sign::json::restringify(text, omni_sign::json::Mode::Lenient)
+    omni_json::restringify(text, omni_json::Mode::Lenient)
         .map(|s| s.json.into_bytes())
         .map_err(|_| ApiError::validation("Body is not valid JSON"))
 }

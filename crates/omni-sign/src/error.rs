@@ -63,34 +63,6 @@ pub enum Error {
     /// A body hash given as text is not 64 hex digits.
     #[error("malformed body hash: expected 64 hex digits")]
     MalformedBodyHash,
-    /// Text given to [`crate::json::restringify`] is not JSON that `JSON.parse` accepts.
-    #[cfg(feature = "json")]
-    #[error("invalid JSON at byte {offset}: {reason}")]
-    InvalidJson {
-        /// Byte offset in the input text where the problem was found.
-        offset: usize,
-        /// What was wrong there.
-        reason: &'static str,
-    },
-    /// JSON nests arrays and objects deeper than [`crate::json::MAX_DEPTH`].
-    #[cfg(feature = "json")]
-    #[error("JSON nested deeper than {max_depth} levels (at byte {offset} of the input or output)")]
-    JsonTooDeep {
-        /// Byte offset in the input text (`restringify`) or the output (`stringify`) where the
-        /// limit was passed.
-        offset: usize,
-        /// The limit.
-        max_depth: usize,
-    },
-    /// In [`crate::json::Mode::Strict`], a value a JavaScript server would not see as sent.
-    #[cfg(feature = "json")]
-    #[error("{0}")]
-    UnsafeJsonValue(crate::json::Warning),
-    /// A value cannot be written as JSON: a map key that is not a string, number, bool or
-    /// unit variant, or an error raised by the value's own `Serialize` implementation.
-    #[cfg(feature = "json")]
-    #[error("cannot write the value as JSON: {0}")]
-    JsonSerialize(alloc::string::String),
 }
 
 impl Error {
@@ -114,14 +86,6 @@ impl Error {
             Error::MalformedSignature => "malformed_signature",
             Error::SignatureMismatch => "signature_mismatch",
             Error::MalformedBodyHash => "malformed_body_hash",
-            #[cfg(feature = "json")]
-            Error::InvalidJson { .. } => "invalid_json",
-            #[cfg(feature = "json")]
-            Error::JsonTooDeep { .. } => "json_too_deep",
-            #[cfg(feature = "json")]
-            Error::UnsafeJsonValue(_) => "unsafe_json_value",
-            #[cfg(feature = "json")]
-            Error::JsonSerialize(_) => "json_serialize",
         }
     }
 

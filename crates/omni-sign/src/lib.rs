@@ -18,9 +18,6 @@ mod signer;
 #[cfg(feature = "alloc")]
 mod verifier;
 
-#[cfg(feature = "json")]
-pub mod json;
-
 #[cfg(feature = "http")]
 pub mod http;
 

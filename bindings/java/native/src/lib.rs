@@ -17,9 +17,8 @@
 //!   negative timestamp, as the test vectors name it; `OMNI_NULL_ARGUMENT`,
 //!   `OMNI_INVALID_UTF8`, `OMNI_INVALID_INPUT`, `OMNI_INVALID_JSON`, `OMNI_PANIC` as in
 //!   libomni) and a message; nothing unwinds into the JVM;
-//! - strings are read as UTF-16 and converted here (see [`args`]); a `null` store id and token
-//!   mean absent, and `""` is an empty value, refused as the test vectors say (libomni takes
-//!   `""` as absent because Go has no null string); a `null` body is the empty body;
+//! - strings are read as UTF-16 and converted here (see [`args`]); the store pair follows
+//!   libomni's rule ([`store_pair`]); a `null` body is the empty body;
 //! - a signer is a `Box<Handle>` whose address the Java object keeps: `wipe` (Java's `close()`)
 //!   drops the key state under a write lock, after any signing in flight, and later calls see
 //!   it gone; `free` (run by the Java object's Cleaner once it is unreachable) releases the box.
@@ -36,7 +35,7 @@ use std::sync::{PoisonError, RwLock};
 use jni::EnvUnowned;
 use jni::objects::JClass;
 use jni::sys::{jboolean, jbyteArray, jint, jlong, jstring};
-use omni_sign::json::{Mode, restringify};
+use omni_json::{Mode, restringify};
 use omni_sign::{
     CanonicalRequest, ReceivedBody, ReceivedRequest, Signature, SignatureFormat, SignedHeaders,
     Signer, Timestamp, Verifier,
@@ -69,16 +68,28 @@ fn non_negative(value: jlong, message: &'static str) -> Result<u64, Failure> {
     u64::try_from(value).map_err(|_| Failure::refused("OMNI_INVALID_INPUT", message))
 }
 
+/// The store id and token, as libomni reads them (the same rule in every binding): the pair is
+/// absent when each is null or `""`; otherwise each is taken as given, null being a missing
+/// header (`OMNI_STORE_TOKEN_MISSING` / `OMNI_STORE_CLIENT_ID_MISSING`) and `""` an empty value
+/// (`OMNI_INVALID_HEADER_VALUE`).
+fn store_pair<'t, const N: usize>(texts: &'t Texts<'_, N>) -> (Option<&'t str>, Option<&'t str>) {
+    match (texts.get(STORE_ID), texts.get(STORE_TOKEN)) {
+        (None | Some(""), None | Some("")) => (None, None),
+        given => given,
+    }
+}
+
 /// The signed headers from the request strings.
 fn headers<'t>(
     texts: &'t Texts<'_, REQUEST_STRINGS>,
     ts: jlong,
 ) -> Result<SignedHeaders<'t>, Failure> {
     let partner = texts.required(PARTNER, "partnerClientId is null")?;
+    let (store_id, store_token) = store_pair(texts);
     Ok(SignedHeaders::from_parts(
         partner,
-        texts.get(STORE_ID),
-        texts.get(STORE_TOKEN),
+        store_id,
+        store_token,
         timestamp(ts)?,
     )?)
 }
@@ -328,10 +339,11 @@ fn verify_with(
             texts.required(6, "signature is null")?,
         ),
     ];
-    if let Some(id) = texts.get(3) {
+    let (store_id, store_token) = store_pair(texts);
+    if let Some(id) = store_id {
         headers.push((omni_sign::header::STORE_CLIENT_ID, id));
     }
-    if let Some(token) = texts.get(4) {
+    if let Some(token) = store_token {
         headers.push((omni_sign::header::STORE_TOKEN, token));
     }
     let received = ReceivedRequest {

@@ -90,9 +90,12 @@ class OmniTest {
         () -> Omni.sign(KEY, req("p", "s", "stkn_secret\n", 1)));
     assertEquals("OMNI_INVALID_HEADER_VALUE", e.status());
     assertTrue(!e.getMessage().contains("stkn_secret"), e.getMessage());
-    // null is absent; "" is an empty value, refused (never a silently unscoped request).
-    assertEquals("OMNI_INVALID_HEADER_VALUE", status(() -> Omni.sign(KEY, req("p", "", "", 1))));
+    // The store pair is absent when each is null or "" (libomni's rule); otherwise "" is an
+    // empty value.
+    assertEquals(Omni.sign(KEY, req("p", null, null, 1)), Omni.sign(KEY, req("p", "", "", 1)));
+    assertEquals(Omni.sign(KEY, req("p", null, null, 1)), Omni.sign(KEY, req("p", "", null, 1)));
     assertEquals("OMNI_INVALID_HEADER_VALUE", status(() -> Omni.sign(KEY, req("p", "s", "", 1))));
+    assertEquals("OMNI_INVALID_HEADER_VALUE", status(() -> Omni.sign(KEY, req("p", "", "t", 1))));
   }
 
   @Test
@@ -171,7 +174,7 @@ class OmniTest {
     assertEquals("OMNI_MALFORMED_SIGNATURE", status(() -> Omni.verify(KEY, "GET", "/api/v1/x",
         "p", null, null, "1000000", sig.substring(7), null, 1_000_000,
         Omni.DEFAULT_TOLERANCE_MS, true)));
-    assertDoesNotThrow(() -> Omni.verify(KEY, "GET", "/api/v1/x", "p", null, null, "1000000",
+    assertDoesNotThrow(() -> Omni.verify(KEY, "GET", "/api/v1/x", "p", "", "", "1000000",
         sig.substring(7), null, 1_000_000, Omni.DEFAULT_TOLERANCE_MS, false));
     assertEquals("OMNI_SIGNATURE_MISMATCH", status(() -> Omni.verify(KEY, "GET", "/api/v1/x",
         "p", null, null, "1000000", sig, new byte[] {1}, 1_000_000,

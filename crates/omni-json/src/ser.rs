@@ -7,8 +7,8 @@ use core::fmt::Display;
 
 use serde::ser::{self, Impossible, Serialize};
 
-use super::writer::Writer;
 use crate::Error;
+use crate::writer::Writer;
 
 impl ser::Error for Error {
     fn custom<T: Display>(msg: T) -> Self {
@@ -355,7 +355,7 @@ impl KeyWriter<'_> {
         if negative {
             self.w.write_raw("-");
         }
-        super::number::push_decimal(&mut self.w.out, magnitude);
+        crate::number::push_decimal(&mut self.w.out, magnitude);
         self.w.write_raw("\"");
         Ok(())
     }

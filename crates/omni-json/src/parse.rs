@@ -1,11 +1,11 @@
 //! `restringify`: one pass over JSON text, writing `JSON.stringify(JSON.parse(text))` as it
-//! goes. Iterative, so nesting costs heap (bounded by [`super::MAX_DEPTH`]), never stack.
+//! goes. Iterative, so nesting costs heap (bounded by [`crate::MAX_DEPTH`]), never stack.
 
 use alloc::vec::Vec;
 
-use super::number::write_number_text;
-use super::writer::Writer;
 use crate::Error;
+use crate::number::write_number_text;
+use crate::writer::Writer;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Open {

@@ -3,9 +3,9 @@
 
 use alloc::string::String;
 
-use super::WarningKind;
-use super::writer::Writer;
 use crate::Error;
+use crate::WarningKind;
+use crate::writer::Writer;
 
 /// 2^53: every integer up to this magnitude is a double, written by JavaScript with exactly its
 /// own digits.

@@ -1,9 +1,8 @@
 //! Properties of the JSON.stringify encoder (`json-stringify-form`): rewriting is idempotent and
 //! its output never needs a warning; `parse(encode(v))` is `v` for values within JavaScript's
 //! range; `stringify` and `restringify` agree.
-#![cfg(feature = "json")]
 
-use omni_sign::json::{Mode, restringify, stringify};
+use omni_json::{Mode, restringify, stringify};
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 

@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use omni_sign::json::{Mode, restringify, stringify};
+use omni_json::{Mode, restringify, stringify};
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -8,8 +8,8 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 use core::ops::Range;
 
-use super::{MAX_DEPTH, Mode, Warning, WarningKind, number};
 use crate::Error;
+use crate::{MAX_DEPTH, Mode, Warning, WarningKind, number};
 
 /// `1` where a byte inside a string must be escaped: C0 controls, `"` and `\`. Everything else,
 /// DEL, U+2028/2029 and all non-ASCII included, is written raw, as `JSON.stringify` does.

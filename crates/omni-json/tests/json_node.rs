@@ -4,12 +4,11 @@
 //! keys and nesting, plus broken variants of them. For each, `restringify` must give exactly
 //! the bytes of Node's `JSON.stringify(JSON.parse(text))`, and fail exactly where `JSON.parse`
 //! throws. Node is required: the test fails when it is missing (scripts/test.sh installs it).
-#![cfg(feature = "json")]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use omni_sign::json::{MAX_DEPTH, Mode, restringify};
+use omni_json::{MAX_DEPTH, Mode, restringify};
 
 /// SplitMix64: deterministic, so a failure reproduces.
 struct Rng(u64);

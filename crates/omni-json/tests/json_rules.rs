@@ -1,13 +1,10 @@
 //! One test per rule of the JSON.stringify form (`json-stringify-form`): key order, duplicates,
 //! numbers, escapes, warnings and strict mode, invalid text, depth, and typed values.
-#![cfg(feature = "json")]
 
 use std::collections::{BTreeMap, HashMap};
 
-use omni_sign::Error;
-use omni_sign::json::{
-    MAX_DEPTH, Mode, Warning, WarningKind, restringify, restringify_bytes, stringify,
-};
+use omni_json::Error;
+use omni_json::{MAX_DEPTH, Mode, Warning, WarningKind, restringify, restringify_bytes, stringify};
 use serde::Serialize;
 
 fn re(text: &str) -> String {
