@@ -17,9 +17,9 @@
 
 use std::mem::MaybeUninit;
 
-use jni::sys::{jbyte, jbyteArray, jchar, jint, jsize, jstring};
+use jni::sys::{jbyte, jbyteArray, jchar, jint, jintArray, jsize, jstring};
 use omni_sign::{BodyHash, BodyHasher};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::failure::Failure;
 
@@ -437,4 +437,76 @@ pub(crate) fn secret_bytes(
     // SAFETY: byte_region initialised the first `len` elements of the capacity.
     unsafe { bytes.set_len(len) };
     Ok(bytes)
+}
+
+/// The strings joined in `joined`, `lens[i]` UTF-16 units each (-1 for null), for calls with
+/// any number of strings (`diagnose`'s headers); each is wiped when dropped (a header value may
+/// be a store token). Off the signing path: every length is checked against the string's.
+pub(crate) fn string_list(
+    raw: Raw,
+    joined: jstring,
+    lens: jintArray,
+) -> Result<Vec<Option<Zeroizing<String>>>, Failure> {
+    if joined.is_null() || lens.is_null() {
+        return Err(Failure::null("strings"));
+    }
+    // SAFETY: the calling thread's env, a live non-null int[] reference.
+    let count = unsafe { ((**raw.0).v1_1.GetArrayLength)(raw.0, lens) };
+    let mut lengths = vec![0 as jint; usize::try_from(count).unwrap_or(0)];
+    // SAFETY: as above; the whole array, into a buffer of its length.
+    unsafe { ((**raw.0).v1_1.GetIntArrayRegion)(raw.0, lens, 0, count, lengths.as_mut_ptr()) };
+    // SAFETY: the calling thread's env, a live non-null string reference.
+    let available = unsafe { ((**raw.0).v1_1.GetStringLength)(raw.0, joined) };
+    let mut total = 0usize;
+    for &len in &lengths {
+        if len < -1 {
+            return Err(Failure::refused(
+                "OMNI_PANIC",
+                "string lengths do not match",
+            ));
+        }
+        total += usize::try_from(len).unwrap_or(0);
+    }
+    if usize::try_from(available).ok() != Some(total) {
+        return Err(Failure::refused(
+            "OMNI_PANIC",
+            "string lengths do not match",
+        ));
+    }
+    let mut units = Zeroizing::new(Vec::with_capacity(total));
+    raw.string_region(joined, &mut units.spare_capacity_mut()[..total]);
+    // SAFETY: string_region initialised the first `total` elements of the capacity.
+    unsafe { units.set_len(total) };
+    let mut from = 0;
+    lengths
+        .iter()
+        .map(|&len| {
+            let Ok(len) = usize::try_from(len) else {
+                return Ok(None);
+            };
+            let part = &units[from..from + len];
+            from += len;
+            String::from_utf16(part)
+                .map(|s| Some(Zeroizing::new(s)))
+                .map_err(|_| {
+                    Failure::refused(
+                        "OMNI_INVALID_UTF8",
+                        "a string argument holds a lone surrogate (not valid UTF-16, so not UTF-8)",
+                    )
+                })
+        })
+        .collect()
+}
+
+/// A whole byte array (`null` is empty), for calls that need every byte in one slice.
+pub(crate) fn all_bytes(raw: Raw, array: jbyteArray) -> Vec<u8> {
+    if array.is_null() {
+        return Vec::new();
+    }
+    let len = raw.array_length(array);
+    let mut bytes = Vec::with_capacity(len);
+    raw.byte_region(array, 0, &mut bytes.spare_capacity_mut()[..len]);
+    // SAFETY: byte_region initialised the first `len` elements of the capacity.
+    unsafe { bytes.set_len(len) };
+    bytes
 }

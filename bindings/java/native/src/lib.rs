@@ -34,7 +34,8 @@ use std::sync::{PoisonError, RwLock};
 
 use jni::EnvUnowned;
 use jni::objects::JClass;
-use jni::sys::{jboolean, jbyteArray, jint, jlong, jstring};
+use jni::sys::{jboolean, jbyteArray, jint, jintArray, jlong, jstring};
+use omni_diagnose::{DiagnoseOptions, Received, diagnose};
 use omni_json::{Mode, restringify};
 use omni_sign::{
     CanonicalRequest, ReceivedBody, ReceivedRequest, Signature, SignatureFormat, SignedHeaders,
@@ -175,8 +176,8 @@ pub extern "system" fn Java_omni_Omni_libraryVersion<'local>(
 }
 
 /// `Omni.signOnce(secret, strings, 5 lengths, ts, body, bodyLen, out)`: writes the
-/// `sha256=<hex>` signature with a one-off key into `out` and returns its length. `strings` joins method, url, partner id, store id and store
-/// token; each length is -1 for null.
+/// `sha256=<hex>` signature with a one-off key into `out` and returns its length. `strings`
+/// joins method, url, partner id, store id and store token; each length is -1 for null.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_omni_Omni_signOnce<'local>(
@@ -378,6 +379,70 @@ pub extern "system" fn Java_omni_Omni_restringify<'local>(
         })?;
         raw.byte_array(stringified.json.as_bytes())
     })
+}
+
+/// `Omni.diagnoseRequest(secret, strings, lengths, body, nowMs, toleranceMs, strict)`: the
+/// verdict of omni-diagnose as its versioned JSON (UTF-8 bytes). `strings` joins the method,
+/// the URL and each header's name and value, in the order received; `lengths` gives each
+/// one's length (-1 for null). A rejected or malformed request is a verdict, not a failure;
+/// an empty secret is `OMNI_EMPTY_SECRET`, a negative clock or tolerance `OMNI_INVALID_INPUT`,
+/// as in libomni's `omni_diagnose`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_omni_Omni_diagnoseRequest<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    secret: jbyteArray,
+    strings: jstring,
+    lengths: jintArray,
+    body: jbyteArray,
+    now_ms: jlong,
+    tolerance_ms: jlong,
+    strict: jboolean,
+) -> jbyteArray {
+    entry(env, null_mut(), |raw| {
+        let secret = args::secret_bytes(raw, secret, "secret is null")?;
+        let parts = args::string_list(raw, strings, lengths)?;
+        let method = part(&parts, 0, "method is null")?;
+        let url = part(&parts, 1, "url is null")?;
+        let mut headers = Vec::with_capacity(parts.len().saturating_sub(2) / 2);
+        for i in (2..parts.len()).step_by(2) {
+            headers.push((
+                part(&parts, i, "a header name is null")?,
+                part(&parts, i + 1, "a header value is null")?,
+            ));
+        }
+        let body = args::all_bytes(raw, body);
+        let mut options = DiagnoseOptions::new(&secret, non_negative(now_ms, "nowMs is negative")?);
+        options.tolerance_ms = non_negative(tolerance_ms, "toleranceMs is negative")?;
+        options.strict = strict;
+        let received = Received {
+            method,
+            url,
+            headers: &headers,
+            body: &body,
+        };
+        let verdict = diagnose(&received, &options).map_err(|e| match e {
+            omni_diagnose::Error::InvalidSecret(e) => Failure::from(e),
+            other => Failure::Refused {
+                status: "OMNI_INVALID_INPUT".into(),
+                message: other.to_string().into(),
+            },
+        })?;
+        raw.byte_array(verdict.to_json().as_bytes())
+    })
+}
+
+/// The `i`th of `parts` as text; null (or missing) is `OMNI_NULL_ARGUMENT` naming `what`.
+fn part<'p>(
+    parts: &'p [Option<zeroize::Zeroizing<String>>],
+    i: usize,
+    what: &'static str,
+) -> Result<&'p str, Failure> {
+    match parts.get(i) {
+        Some(Some(text)) => Ok(text.as_str()),
+        _ => Err(Failure::null(what)),
+    }
 }
 
 /// `Signer.create(secret)`: a new signer handle.

@@ -1,6 +1,8 @@
 package omni;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Omni Partner API request signing from Java, by omni-sign through JNI (libomni_jni).
@@ -14,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * message; a required argument that is null is {@code OMNI_NULL_ARGUMENT}, a string holding a
  * lone surrogate {@code OMNI_INVALID_UTF8} and one holding a NUL character {@code
  * OMNI_INVALID_INPUT} (never replaced or truncated). To sign many requests with one key, use a
- * {@link Signer}: it hashes the key once.
+ * {@link Signer}: it hashes the key once. {@link #diagnose} says why a server rejects a request.
  */
 public final class Omni {
   /** The server's default window around its clock: +-300 s. */
@@ -100,6 +102,40 @@ public final class Omni {
     return new String(restringify(json, Strings.length(json)), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Why a server rejects (or accepts) a received request: omni-diagnose's verdict as its
+   * versioned JSON ({@code {"version":1,"accepted":false,"check":"signature_mismatch",...,
+   * "combinations":[{"pitfalls":[{"name":"query-signed",...}],...}]}}; the shape is in
+   * crates/omni-diagnose/README.md). {@code headers} are every header as received, in order,
+   * names in their case and repeated ones repeated, {@code x-signature} among them (e.g. {@code
+   * Map.entry("x-partner-client-id", "ptnr_1")}); {@code url} with its query; {@code body} the
+   * exact bytes (null is empty). A rejected or malformed request is a verdict, not an
+   * exception; an empty secret is {@code OMNI_EMPTY_SECRET}, a negative clock or tolerance
+   * {@code OMNI_INVALID_INPUT}. Store tokens appear in the verdict as {@code REDACTED}.
+   */
+  public static String diagnose(byte[] secret, String method, String url,
+      List<Map.Entry<String, String>> headers, byte[] body, long nowMs, long toleranceMs,
+      boolean strict) {
+    if (headers == null) {
+      throw new OmniException("OMNI_NULL_ARGUMENT", "headers is null");
+    }
+    StringBuilder joined = new StringBuilder(Strings.nonNull(method)).append(Strings.nonNull(url));
+    int[] lengths = new int[2 + 2 * headers.size()];
+    lengths[0] = Strings.length(method);
+    lengths[1] = Strings.length(url);
+    int i = 2;
+    for (Map.Entry<String, String> header : headers) {
+      if (header == null) {
+        throw new OmniException("OMNI_NULL_ARGUMENT", "a header is null");
+      }
+      joined.append(Strings.nonNull(header.getKey())).append(Strings.nonNull(header.getValue()));
+      lengths[i++] = Strings.length(header.getKey());
+      lengths[i++] = Strings.length(header.getValue());
+    }
+    return new String(diagnoseRequest(secret, joined.toString(), lengths, body, nowMs,
+        toleranceMs, strict), StandardCharsets.UTF_8);
+  }
+
   // libomni_jni's entry points (bindings/java/native/src/lib.rs).
 
   static native String libraryVersion();
@@ -123,4 +159,8 @@ public final class Omni {
       long toleranceMs, boolean strict);
 
   private static native byte[] restringify(String json, int jsonLength);
+
+  // strings joins method, url and each header's name and value; lengths gives each one's.
+  private static native byte[] diagnoseRequest(byte[] secret, String strings, int[] lengths,
+      byte[] body, long nowMs, long toleranceMs, boolean strict);
 }
