@@ -177,13 +177,12 @@ fn narrow_ascii(units: &[u16], out: &mut [MaybeUninit<u8>]) -> bool {
 /// Writes the UTF-8 of the strings joined in `units` (`lens[i]` units each, -1 for null) into
 /// `out`; their total length and each one's span. Every byte written lies within the returned
 /// length (each unit gives at least one byte).
-#[allow(clippy::type_complexity)]
 fn convert<const N: usize>(
     units: &[u16],
     lens: &[jint; N],
     out: &mut [MaybeUninit<u8>],
-) -> Result<(usize, [Option<(usize, usize)>; N]), Failure> {
-    let mut spans = [None; N];
+) -> Result<(usize, [Span; N]), Failure> {
+    let mut spans = [Span::NULL; N];
     let ascii = narrow_ascii(units, out);
     let (mut from, mut at) = (0, 0);
     for (span, &len) in spans.iter_mut().zip(lens) {
@@ -196,7 +195,11 @@ fn convert<const N: usize>(
             // Part by part: a surrogate pair never spans two strings.
             utf16_to_utf8(&units[from..from + len], &mut out[at..])?
         };
-        *span = Some((at, at + n));
+        // Within u32: Texts::read refuses more than u32::MAX bytes of text.
+        *span = Span {
+            start: at as u32,
+            end: (at + n) as u32,
+        };
         from += len;
         at += n;
     }
@@ -291,14 +294,33 @@ fn room<'a, T>(
     }
 }
 
+/// Where one string lies in a [`Texts`] buffer, or null. `u32` offsets keep [`Texts`] small:
+/// it is returned by value on the signing path.
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    const NULL: Span = Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    };
+
+    fn range(self) -> Option<std::ops::Range<usize>> {
+        (self.start != u32::MAX).then_some(self.start as usize..self.end as usize)
+    }
+}
+
 /// The UTF-8 text of `N` Java strings in one buffer. The secret one (a store token) is wiped
 /// when dropped; the others are not secrets, and wiping costs a volatile store per byte.
 pub(crate) struct Texts<'b, const N: usize> {
     bytes: &'b mut [u8],
-    /// `(start, end)` in `bytes` of each non-null string.
-    spans: [Option<(usize, usize)>; N],
+    /// Where each string lies in `bytes`.
+    spans: [Span; N],
     /// The span to wipe.
-    secret: Option<(usize, usize)>,
+    secret: Span,
 }
 
 type Buffers<'b, T, const S: usize> = (&'b mut [MaybeUninit<T>; S], &'b mut Vec<T>);
@@ -327,6 +349,12 @@ impl<'b, const N: usize> Texts<'b, N> {
             }
             total += len;
         }
+        if 3 * total >= u32::MAX as usize {
+            return Err(Failure::refused(
+                "OMNI_INVALID_INPUT",
+                "the string arguments are too long",
+            ));
+        }
         let units = raw.string_region(joined, room(stack_units, heap_units, total));
         let out = room(stack_text, heap_text, 3 * total);
         let converted = convert(units, &lens, out);
@@ -337,7 +365,7 @@ impl<'b, const N: usize> Texts<'b, N> {
                 let bytes = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), len) };
                 // The secret's bytes are only in its span: every byte narrow_ascii wrote lies
                 // below `len` and was overwritten by the conversion when it was not ASCII.
-                let secret = secret.and_then(|i| spans[i]);
+                let secret = secret.map_or(Span::NULL, |i| spans[i]);
                 Ok(Texts {
                     bytes,
                     spans,
@@ -353,10 +381,10 @@ impl<'b, const N: usize> Texts<'b, N> {
 
     /// The `i`th string, `None` when it was null.
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
-        let (start, end) = self.spans[i]?;
-        // SAFETY: `start..end` holds either ASCII bytes (narrow_ascii found every unit below
-        // 0x80) or the UTF-8 that utf16_to_utf8 encoded from decoded chars.
-        Some(unsafe { std::str::from_utf8_unchecked(&self.bytes[start..end]) })
+        let range = self.spans[i].range()?;
+        // SAFETY: the span holds either ASCII bytes (narrow_ascii found every unit below 0x80)
+        // or the UTF-8 that utf16_to_utf8 encoded from decoded chars.
+        Some(unsafe { std::str::from_utf8_unchecked(&self.bytes[range]) })
     }
 
     /// The `i`th string; null is `OMNI_NULL_ARGUMENT` naming `what`.
@@ -367,8 +395,8 @@ impl<'b, const N: usize> Texts<'b, N> {
 
 impl<const N: usize> Drop for Texts<'_, N> {
     fn drop(&mut self) {
-        if let Some((start, end)) = self.secret {
-            self.bytes[start..end].zeroize();
+        if let Some(range) = self.secret.range() {
+            self.bytes[range].zeroize();
         }
     }
 }

@@ -138,9 +138,10 @@ fn write_signature(
     } else {
         SignatureFormat::Prefixed
     };
-    let text = signature.encode(format);
-    raw.write_bytes(out, text.as_str().as_bytes())?;
-    Ok(text.as_str().len() as jint)
+    let encoded = signature.encode(format);
+    let text = encoded.as_str();
+    raw.write_bytes(out, text.as_bytes())?;
+    Ok(text.len() as jint)
 }
 
 /// Runs an entry point's `work` with the calling thread's JNI table, catching panics; a
