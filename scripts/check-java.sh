@@ -32,6 +32,9 @@ cargo fmt --manifest-path "$native" -- --check
 CARGO_TARGET_DIR=$target cargo clippy --locked --manifest-path "$native" --all-targets \
   -- -D warnings
 
+step "Java binding: cargo test --release (libomni_jni's own tests: UTF-16 conversion)"
+CARGO_TARGET_DIR=$target cargo test --locked --release --manifest-path "$native"
+
 step "Java binding: cargo build --release (libomni_jni.so)"
 CARGO_TARGET_DIR=$target cargo build --locked --release --manifest-path "$native"
 lib=$target/release/libomni_jni.so

@@ -538,3 +538,73 @@ pub(crate) fn all_bytes(raw: Raw, array: jbyteArray) -> Vec<u8> {
     unsafe { bytes.set_len(len) };
     bytes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `convert` of `parts` (None for null): each part's text, or the refusal's status.
+    fn converted(parts: &[Option<&str>; 3]) -> Result<[Option<String>; 3], String> {
+        let mut units = Vec::new();
+        let mut lens = [-1; 3];
+        for (len, part) in lens.iter_mut().zip(parts) {
+            if let Some(text) = part {
+                let start = units.len();
+                units.extend(text.encode_utf16());
+                *len = (units.len() - start) as jint;
+            }
+        }
+        raw_converted(&units, &lens)
+    }
+
+    fn raw_converted(units: &[u16], lens: &[jint; 3]) -> Result<[Option<String>; 3], String> {
+        let mut out = vec![MaybeUninit::uninit(); 3 * units.len()];
+        let (len, spans) = convert(units, lens, &mut out).map_err(|e| match e {
+            Failure::Refused { status, .. } => status.into_owned(),
+            other => format!("{other:?}"),
+        })?;
+        // SAFETY: convert initialised the first `len` elements.
+        let bytes = unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), len) };
+        Ok(spans.map(|span| {
+            span.range()
+                .map(|r| String::from_utf8(bytes[r].to_vec()).unwrap())
+        }))
+    }
+
+    #[test]
+    fn ascii_and_null_parts() {
+        let parts = [Some("GET"), None, Some("")];
+        assert_eq!(
+            converted(&parts).unwrap(),
+            [Some("GET".into()), None, Some(String::new())]
+        );
+    }
+
+    #[test]
+    fn non_ascii_parts_keep_their_boundaries() {
+        let parts = [Some("é"), Some("\u{1F600}x"), Some("\0a")];
+        assert_eq!(
+            converted(&parts).unwrap(),
+            parts.map(|p| p.map(String::from))
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_are_refused() {
+        for units in [[0x61, 0xD800, 0x62], [0x61, 0xDC00, 0x62]] {
+            assert_eq!(
+                raw_converted(&units, &[1, 1, 1]).unwrap_err(),
+                "OMNI_INVALID_UTF8"
+            );
+        }
+        // A pair split across two strings is two lone surrogates, not one character.
+        assert_eq!(
+            raw_converted(&[0xD83D, 0xDE00, 0x61], &[1, 1, 1]).unwrap_err(),
+            "OMNI_INVALID_UTF8"
+        );
+        assert_eq!(
+            raw_converted(&[0xD83D, 0xDE00, 0x61], &[2, 1, -1]).unwrap(),
+            [Some("\u{1F600}".into()), Some("a".into()), None]
+        );
+    }
+}
