@@ -33,9 +33,15 @@ pub enum CliError {
         "a store token (--store-token or OMNI_STORE_TOKEN) was given without --store-client-id"
     )]
     StoreClientIdMissing,
-    /// A `-H` argument is not `name: value`.
-    #[error("malformed header `{0}`: expected 'name: value'")]
-    MalformedHeader(String),
+    /// A `-H` argument is not `name: value`. Its text is not repeated: it may hold a store
+    /// token.
+    #[error("malformed header (-H argument {position}): {problem}; expected 'name: value'")]
+    MalformedHeader {
+        /// Which `-H` argument, from 1.
+        position: usize,
+        /// What is wrong, naming the header only when its name is well formed.
+        problem: String,
+    },
     /// `--json` text is not JSON, or holds a value JSON.stringify cannot write.
     #[error("--json: {0}")]
     InvalidJson(String),
