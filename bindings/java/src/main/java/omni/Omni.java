@@ -13,10 +13,13 @@ import java.util.Map;
  * }</pre>
  *
  * <p>Every method is thread-safe. A refusal is an {@link OmniException} with a status name and a
- * message; a required argument that is null is {@code OMNI_NULL_ARGUMENT}, a string holding a
- * lone surrogate {@code OMNI_INVALID_UTF8} and one holding a NUL character {@code
- * OMNI_INVALID_INPUT} (never replaced or truncated). To sign many requests with one key, use a
- * {@link Signer}: it hashes the key once. {@link #diagnose} says why a server rejects a request.
+ * message: a signing rule's refusal is named after the rule ({@code OMNI_INVALID_METHOD}, {@code
+ * OMNI_STORE_TOKEN_MISSING}, ...), a required argument that is null is {@code
+ * OMNI_NULL_ARGUMENT}, a string holding a lone surrogate {@code OMNI_INVALID_UTF8}. Strings are
+ * never replaced or truncated: a NUL character reaches the rules, which refuse it. The store
+ * pair is absent when the store id and token are each null or ""; otherwise a null one is the
+ * missing header and "" an empty value. To sign many requests with one key, use a {@link
+ * Signer}: it hashes the key once. {@link #diagnose} says why a server rejects a request.
  */
 public final class Omni {
   /** The server's default window around its clock: +-300 s. */

@@ -6,8 +6,10 @@ package omni;
  * @param method the HTTP method, uppercase
  * @param url the URL as sent (absolute, or a path starting with {@code /})
  * @param partnerClientId {@code x-partner-client-id}
- * @param storeClientId {@code x-store-client-id}; null (or "") when not store-scoped
- * @param storeToken {@code x-store-token}; null (or "") when not store-scoped
+ * @param storeClientId {@code x-store-client-id}; null (or "", with the token null or "" too)
+ *     when not store-scoped
+ * @param storeToken {@code x-store-token}; null (or "", with the id null or "" too) when not
+ *     store-scoped
  * @param timestampMs {@code x-timestamp}, epoch milliseconds, not negative
  * @param body the body bytes as sent; null is the empty body
  */
