@@ -37,7 +37,7 @@ cargo test --workspace --all-features
 
 # --- sections added by later issues (FFI, header drift, bindings) go below --------------
 
-step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP bindings"
+step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/PHP bindings"
 bash scripts/check-ffi.sh
 
 step "native bindings: Python (PyO3 + maturin, pytest) and Node (napi-rs, node --test)"
@@ -55,6 +55,10 @@ cargo build -p omni-cli
   npm ci --no-audit --no-fund --loglevel=error
   node --test
 )
+
+# --- Java binding (JNI, bindings/java) ----------------------------------------------------
+step "Java binding: libomni_jni built, JUnit 5 tests under Maven"
+bash scripts/check-java.sh
 
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo
