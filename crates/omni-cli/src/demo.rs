@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use omni_client::{OmniClient, RetryPolicy};
 use omni_sandbox::{Sandbox, SandboxConfig, demo};
@@ -33,8 +34,12 @@ pub struct DemoArgs {}
 struct StepClock(Arc<AtomicU64>);
 
 impl omni_client::Clock for StepClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+    fn monotonic(&self) -> Duration {
+        self.wall()
+    }
+
+    fn wall(&self) -> Duration {
+        Duration::from_millis(self.0.load(Ordering::Relaxed))
     }
 }
 
@@ -126,7 +131,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         .base_url(&sandbox.omni_base_url())
         .client_id(demo::PARTNER_CLIENT_ID)
         .secret_key(demo::PARTNER_SECRET.to_owned())
-        .clock(clock.clone())
+        .clock(Arc::new(clock.clone()))
         .retry_policy(RetryPolicy::none())
         .build()
         .map_err(client_error)?;
