@@ -337,7 +337,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         .submission_urls(&partner)
         .await
         .map_err(|e| fail(format!("Esign call: {e}")))?;
-    show_received(response.status(), None, response.body());
+    show_received(response.status().as_u16(), None, response.body());
     let issued = admin.onekyc_tokens_issued();
     println!("   tokens issued by the sandbox so far: {issued} (the cached token was reused)");
     if response.status() != 200 || issued != 1 {
