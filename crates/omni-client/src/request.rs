@@ -6,13 +6,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use omni_sign::BodyHash;
+use omni_sign::{BodyHash, CanonicalRequest};
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::attempt::{self, Parts, RESERVED, StoreCredentials};
+use crate::attempt::{self, Answer, Parts, RESERVED, StoreCredentials};
 use crate::client::{Inner, OmniClient};
-use crate::error::{ApiErrorCode, Error};
+use crate::error::{ApiErrorCode, Error, HttpError};
 use crate::response::{Response, api_error};
 use crate::retry::{Attempt, Decision, Outcome, retry_after};
 use crate::skew::SentAt;
@@ -188,8 +188,8 @@ struct Report {
     request_id: Option<String>,
 }
 
-/// The attempts of one request: sign, send, learn the clock offset from an `AUTH_003`, and do
-/// what [`RetryPolicy::decide`](crate::RetryPolicy) says.
+/// The attempts of one request: sign, send, judge the answer, and do what
+/// [`RetryPolicy::decide`](crate::RetryPolicy) says.
 async fn run(
     inner: &Inner,
     parts: &Parts<'_>,
@@ -206,55 +206,8 @@ async fn run(
             monotonic: inner.clock.monotonic(),
         };
         let (request, canonical) = parts.signed(inner.skew.timestamp(sent.wall))?;
-        let (attempt, result) = match attempt::send(&inner.http, request).await {
-            Ok(answer) if answer.status.is_success() => {
-                let response = Response::new(answer);
-                report.request_id = response.request_id().map(str::to_owned);
-                (Attempt::Success, Ok(response))
-            }
-            Ok(answer) => {
-                let received = inner.clock.monotonic();
-                let error = api_error(&answer, &canonical);
-                report.request_id = error.request_id().map(str::to_owned);
-                let server_ms = error
-                    .api()
-                    .filter(|api| api.code == ApiErrorCode::ExpiredTimestamp)
-                    .and_then(|api| api.server_time_ms())
-                    .filter(|_| inner.skew_correction);
-                if let Some(server_ms) = server_ms {
-                    inner.skew.learn(server_ms, sent, received);
-                }
-                let attempt = Attempt::Status {
-                    status: answer.status,
-                    retry_after: retry_after(&answer.headers),
-                    clock_skew: server_ms.is_some(),
-                };
-                (attempt, Err(error))
-            }
-            // A request reqwest could not even build is not worth another try.
-            Err(e) if e.is_builder() => return Err(Error::Transport(e)),
-            Err(e) => {
-                let attempt = if e.is_connect() {
-                    Attempt::NotConnected
-                } else {
-                    Attempt::Transport
-                };
-                let error = if e.is_timeout() {
-                    Error::Timeout(e)
-                } else {
-                    Error::Transport(e)
-                };
-                (attempt, Err(error))
-            }
-        };
-        report.status = match attempt {
-            Attempt::Status { status, .. } => Some(status.as_u16()),
-            Attempt::Success => result.as_ref().ok().map(|r| r.status().as_u16()),
-            _ => {
-                report.request_id = None;
-                None
-            }
-        };
+        let answer = attempt::send(&inner.http, request).await;
+        let (attempt, result) = judge(inner, answer, &canonical, sent, report);
         let outcome = Outcome {
             attempt,
             idempotent,
@@ -287,6 +240,60 @@ async fn run(
             }
         }
     }
+}
+
+/// What one attempt came to, and its result for the caller. Learns the clock offset from an
+/// `AUTH_003` answer (when skew correction is on) and notes the status and requestId for the
+/// span.
+fn judge(
+    inner: &Inner,
+    answer: Result<Answer, HttpError>,
+    canonical: &CanonicalRequest<'_>,
+    sent: SentAt,
+    report: &mut Report,
+) -> (Attempt, Result<Response, Error>) {
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(e) => {
+            report.status = None;
+            report.request_id = None;
+            let attempt = if e.is_builder() {
+                Attempt::Unsendable
+            } else if e.is_connect() {
+                Attempt::NotConnected
+            } else {
+                Attempt::Transport
+            };
+            let error = if e.is_timeout() {
+                Error::Timeout(e)
+            } else {
+                Error::Transport(e)
+            };
+            return (attempt, Err(error));
+        }
+    };
+    report.status = Some(answer.status.as_u16());
+    if answer.status.is_success() {
+        let response = Response::new(answer);
+        report.request_id = response.request_id().map(str::to_owned);
+        return (Attempt::Success, Ok(response));
+    }
+    let received = inner.clock.monotonic();
+    let error = api_error(&answer, canonical);
+    report.request_id = error.request_id().map(str::to_owned);
+    let server_ms = error
+        .api()
+        .filter(|api| api.code == ApiErrorCode::ExpiredTimestamp && inner.skew_correction)
+        .and_then(|api| api.server_time_ms());
+    if let Some(server_ms) = server_ms {
+        inner.skew.learn(server_ms, sent, received);
+    }
+    let attempt = Attempt::Status {
+        status: answer.status,
+        retry_after: retry_after(&answer.headers),
+        clock_skew: server_ms.is_some(),
+    };
+    (attempt, Err(error))
 }
 
 #[cfg(test)]

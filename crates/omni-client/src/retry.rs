@@ -70,6 +70,8 @@ pub(crate) enum Attempt {
     NotConnected,
     /// The request may have reached the server: timeout, connection dropped, protocol error.
     Transport,
+    /// The HTTP stack could not build the request: another try would fail the same way.
+    Unsendable,
 }
 
 /// What to do after an attempt.
@@ -135,7 +137,7 @@ impl RetryPolicy {
     /// The decision after one attempt.
     pub(crate) fn decide(&self, outcome: &Outcome) -> Decision {
         let retryable = match outcome.attempt {
-            Attempt::Success => return Decision::Return,
+            Attempt::Success | Attempt::Unsendable => return Decision::Return,
             Attempt::Status {
                 clock_skew: true, ..
             } if outcome.skew_retry_left => {
@@ -230,6 +232,7 @@ mod tests {
     fn success_and_client_errors_are_returned() {
         let p = policy();
         assert_eq!(p.decide(&outcome(Attempt::Success)), Decision::Return);
+        assert_eq!(p.decide(&outcome(Attempt::Unsendable)), Decision::Return);
         for code in [400, 401, 404, 409] {
             assert_eq!(p.decide(&outcome(status(code))), Decision::Return, "{code}");
         }
