@@ -401,6 +401,23 @@ mod tests {
         assert!(format!("{client:?}").contains(PRODUCTION_TOKEN_BASE_URL));
     }
 
+    #[tokio::test]
+    async fn esign_calls_of_a_client_for_tokens_only_fail_before_sending() {
+        let tokens_only = OneKycClient::builder()
+            .token_base_url("http://127.0.0.1:9")
+            .client_id(ID)
+            .pass_key(KEY)
+            .build()
+            .unwrap();
+        let partner = PartnerHeaders::new("P", "U", "T", "S");
+        let err = tokens_only.submission_urls(&partner).await.unwrap_err();
+        assert!(
+            matches!(err, Error::MissingSetting("Esign base URL")),
+            "{err:?}"
+        );
+        assert_eq!(tokens_only.token_cache().stats().fetches, 0);
+    }
+
     #[test]
     fn the_first_invalid_setting_is_reported_without_its_value() {
         let err = OneKycClient::builder()
