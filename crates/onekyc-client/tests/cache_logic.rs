@@ -601,3 +601,42 @@ async fn after_expiry_repeated_failures_keep_the_minimum_backoff() {
     assert_eq!(stats.last_refresh, None);
     assert_eq!(stats.expires_in, None);
 }
+
+#[derive(Clone, Default)]
+struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn implausible_expiry_is_one_warning_per_capped_token() {
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock, ok(1_000_000));
+    let cache = cache(&clock, &source);
+    for _ in 0..100 {
+        valid_token(&cache, &clock).await.unwrap();
+        clock.advance(Duration::from_secs(60));
+    }
+    let text = String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned();
+    assert_eq!(
+        text.matches("implausibly long").count() as u64,
+        source.fetches(),
+        "{text}"
+    );
+    assert_eq!(source.fetches(), 1, "one token served for the 100 minutes");
+}
