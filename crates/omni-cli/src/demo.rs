@@ -145,7 +145,10 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
     let url = format!("{}/partner/onboard/sessions", sandbox.omni_base_url());
     let redirect = "https://example.com/onboarded";
     let body = format!(r#"{{"redirectUri":"{redirect}"}}"#);
-    let headers = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))?;
+    let headers = SignedHeaders::new(
+        demo::PARTNER_CLIENT_ID.try_into()?,
+        Timestamp::from_millis(now),
+    );
     show_sent(&signer, "POST", &url, &headers, body.as_bytes())?;
     let session = client
         .onboard_session(redirect)
@@ -187,8 +190,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
     clock.0.store(now, Ordering::Relaxed);
     let path = format!("/partner/stores/catalog/{}", demo::CATALOG_ID);
     let url = format!("{}{path}", sandbox.omni_base_url());
-    let headers = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))?
-        .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)?;
+    let headers = store_headers(now)?;
     show_sent(&signer, "GET", &url, &headers, b"")?;
     let response = client
         .store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN.to_owned())
@@ -212,8 +214,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
     let url = format!("{}/partner/stores/catalog/sync", sandbox.omni_base_url());
     let sent_body = r#"{"items":[{"sku":"SKU-1","stock":3}]}"#;
     let hashed_body = crate::jsontext::indent(sent_body, 2);
-    let headers = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))?
-        .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)?;
+    let headers = store_headers(now)?;
     let ours = CanonicalRequest::new("POST", &url, headers, BodyHash::of(hashed_body.as_bytes()))?;
     let signature = signer.sign(&ours);
     show_sent(&signer, "POST", &url, &headers, sent_body.as_bytes())
@@ -347,4 +348,14 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// The demo store's signed headers at `now` (epoch ms).
+fn store_headers(now: u64) -> Result<SignedHeaders<'static>, omni_sign::Error> {
+    SignedHeaders::from_parts(
+        demo::PARTNER_CLIENT_ID,
+        Some(demo::STORE_CLIENT_ID),
+        Some(demo::STORE_TOKEN),
+        Timestamp::from_millis(now),
+    )
 }

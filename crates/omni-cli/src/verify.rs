@@ -353,9 +353,8 @@ pub(crate) fn diagnose_mismatch(
         lines_of(signed, title_case),
         vec![Pitfall::HeaderNamesNotLowercased],
     ));
-    if signed.store_client_id().is_some()
-        && let Ok(partner_only) = SignedHeaders::new(signed.partner_client_id(), signed.timestamp())
-    {
+    if signed.store_client_id().is_some() {
+        let partner_only = SignedHeaders::new(signed.partner_client_id(), signed.timestamp());
         line_sets.push((
             lines_of(&partner_only, str::to_owned),
             vec![Pitfall::StoreHeadersLeftOut],
@@ -398,7 +397,7 @@ pub(crate) fn diagnose_mismatch(
                     lines,
                     body_hash: hash,
                 };
-                if signer.sign_base_string_for_diagnosis(&candidate.text(false)) == *received {
+                if signer.sign_base_string(&candidate.text(false)) == *received {
                     best = Some((pits, candidate.text(true), label.clone()));
                 }
             }

@@ -1,19 +1,21 @@
 //! One signed attempt: the credentials as they are sent, and one `reqwest::Request` built and
-//! signed from the final URL and body. The only place omni-client writes the signed headers.
+//! signed from the final URL and body. The signed headers are written by `signed_headers`.
 
 use std::fmt;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 use omni_sign::header::{PARTNER_CLIENT_ID, SIGNATURE, STORE_CLIENT_ID, STORE_TOKEN, TIMESTAMP};
 use omni_sign::{
-    BodyHash, CanonicalPath, CanonicalRequest, SignatureFormat, SignedHeaders, Signer, Timestamp,
+    BodyHash, CanonicalPath, CanonicalRequest, PartnerClientId, SignatureFormat, SignedHeaders,
+    Signer, StoreClientId, StoreToken, Timestamp,
 };
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::error::{Error, HttpError};
+use crate::signed_headers::set_signed_headers_reusing;
 
 /// The header names the client sets itself; a caller cannot give them.
 pub(crate) const RESERVED: [&str; 5] = [
@@ -35,31 +37,38 @@ pub(crate) struct PartnerId {
 impl PartnerId {
     /// Errors: empty or not visible ASCII (`signed-headers`).
     pub(crate) fn new(text: String) -> Result<Self, omni_sign::Error> {
-        SignedHeaders::new(&text, Timestamp::from_millis(0))?;
-        let value = header_value(PARTNER_CLIENT_ID, &text, false)?;
+        PartnerClientId::new(&text)?;
+        let value = HeaderValue::from_str(&text)
+            .map_err(|_| omni_sign::Error::InvalidHeaderValue(PARTNER_CLIENT_ID))?;
         Ok(PartnerId { text, value })
     }
 
     pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// The validated id, for the signed headers of one attempt.
+    fn id(&self) -> Result<PartnerClientId<'_>, omni_sign::Error> {
+        PartnerClientId::new(&self.text)
+    }
 }
 
 /// Store delegation credentials, validated once. The id's header value is built once; the
-/// token is not kept as one (a `HeaderValue` cannot be zeroed), so each attempt makes its own
-/// short-lived copy.
+/// token is kept as omni-sign's `StoreToken` (zeroed on drop), never as a `HeaderValue`, which
+/// cannot be zeroed: each attempt makes its own short-lived copy.
 pub(crate) struct StoreCredentials {
     id: String,
     id_value: HeaderValue,
-    token: SecretString,
+    token: StoreToken,
 }
 
 impl StoreCredentials {
     /// Errors: either value empty or not visible ASCII (`signed-headers`).
     pub(crate) fn new(id: String, token: SecretString) -> Result<Self, omni_sign::Error> {
-        SignedHeaders::new("p", Timestamp::from_millis(0))?
-            .with_store(&id, token.expose_secret())?;
-        let id_value = header_value(STORE_CLIENT_ID, &id, false)?;
+        StoreClientId::new(&id)?;
+        let token = StoreToken::new(token.expose_secret())?;
+        let id_value = HeaderValue::from_str(&id)
+            .map_err(|_| omni_sign::Error::InvalidHeaderValue(STORE_CLIENT_ID))?;
         Ok(StoreCredentials {
             id,
             id_value,
@@ -107,29 +116,25 @@ impl<'a> Parts<'a> {
         &self,
         timestamp: Timestamp,
     ) -> Result<(reqwest::Request, CanonicalRequest<'a>), Error> {
-        let headers = SignedHeaders::from_parts(
-            self.partner.as_str(),
-            self.store.map(|s| s.id.as_str()),
-            self.store.map(|s| s.token.expose_secret()),
-            timestamp,
-        )?;
+        let mut headers = SignedHeaders::new(self.partner.id()?, timestamp);
+        if let Some(store) = self.store {
+            headers =
+                headers.with_store(StoreClientId::new(&store.id)?, store.token.as_token_ref());
+        }
         let canonical =
             CanonicalRequest::from_parts(self.sign_method, self.path, headers, self.body_hash);
-        let signature = self.signer.sign(&canonical).encode(self.format);
+        let signature = self.signer.sign(&canonical);
         // Room for the extra headers and the five Omni ones: no regrowth.
         let mut map = HeaderMap::with_capacity(self.headers.len() + 5);
         map.extend(self.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
-        map.insert(PARTNER_CLIENT_ID_NAME, self.partner.value.clone());
-        if let Some(store) = self.store {
-            map.insert(STORE_CLIENT_ID_NAME, store.id_value.clone());
-            let token = store.token.expose_secret();
-            map.insert(STORE_TOKEN_NAME, header_value(STORE_TOKEN, token, true)?);
-        }
-        map.insert(TIMESTAMP_NAME, HeaderValue::from(timestamp.as_millis()));
-        map.insert(
-            SIGNATURE_NAME,
-            header_value(SIGNATURE, signature.as_str(), true)?,
-        );
+        set_signed_headers_reusing(
+            &mut map,
+            &headers,
+            &signature,
+            self.format,
+            &self.partner.value,
+            self.store.map(|s| &s.id_value),
+        )?;
         let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
         *request.headers_mut() = map;
         if !self.body.is_empty() {
@@ -138,27 +143,6 @@ impl<'a> Parts<'a> {
         *request.timeout_mut() = self.timeout;
         Ok((request, canonical))
     }
-}
-
-const PARTNER_CLIENT_ID_NAME: HeaderName = HeaderName::from_static(PARTNER_CLIENT_ID);
-const STORE_CLIENT_ID_NAME: HeaderName = HeaderName::from_static(STORE_CLIENT_ID);
-const STORE_TOKEN_NAME: HeaderName = HeaderName::from_static(STORE_TOKEN);
-const TIMESTAMP_NAME: HeaderName = HeaderName::from_static(TIMESTAMP);
-const SIGNATURE_NAME: HeaderName = HeaderName::from_static(SIGNATURE);
-
-/// A header value of a validated signed value; `sensitive` keeps it out of `Debug` and HTTP/2
-/// compression tables.
-fn header_value(
-    name: &'static str,
-    value: &str,
-    sensitive: bool,
-) -> Result<HeaderValue, omni_sign::Error> {
-    // Signed values are validated visible ASCII, so this only fails on a bug elsewhere; it is
-    // still reported rather than unwrapped.
-    let mut value =
-        HeaderValue::from_str(value).map_err(|_| omni_sign::Error::InvalidHeaderValue(name))?;
-    value.set_sensitive(sensitive);
-    Ok(value)
 }
 
 /// What one attempt brought back: the whole answer, body read.

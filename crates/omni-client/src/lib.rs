@@ -10,6 +10,7 @@ mod onboard;
 mod request;
 mod response;
 mod retry;
+mod signed_headers;
 mod skew;
 
 pub use builder::{

@@ -171,7 +171,7 @@ pub(crate) fn guard(
     request.signature_header().map_err(|e| request_error(&e))?;
     let signed = canonical.headers();
     let partners = read(&state.partners);
-    let partner_id = signed.partner_client_id();
+    let partner_id = signed.partner_client_id().as_str();
     let Some(partner) = partners.get(partner_id) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -204,6 +204,8 @@ pub(crate) fn guard(
         },
     };
     if let (Some(store), Some(token)) = (signed.store_client_id(), signed.store_token()) {
+        let store = store.as_str();
+        let token = token.expose_secret();
         let known = partner
             .stores
             .get(store)
@@ -220,7 +222,7 @@ pub(crate) fn guard(
     Ok(Authorized {
         partner_client_id: partner_id.to_owned(),
         pid: partner.pid,
-        store_client_id: signed.store_client_id().map(str::to_owned),
+        store_client_id: signed.store_client_id().map(|id| id.as_str().to_owned()),
         key_id: verified.key_id.to_owned(),
         path: canonical.path().as_str().to_owned(),
         body_hash: canonical.body_hash(),

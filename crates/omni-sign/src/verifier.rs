@@ -114,7 +114,7 @@ pub struct Verified<'v, 'a> {
 /// ```
 /// use omni_sign::{ReceivedBody, ReceivedRequest, Signer, SignedHeaders, Timestamp, Verifier};
 /// let now = 1709024577000;
-/// let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(now)).unwrap();
+/// let headers = SignedHeaders::new("ptnr_1".try_into().unwrap(), Timestamp::from_millis(now));
 /// let sig = Signer::new(b"k2").unwrap().sign_request("GET", "/api/v1/partner/x", &headers, b"").unwrap();
 /// let sig = sig.to_string();
 /// let verifier = Verifier::builder().key("old", b"k1").key("new", b"k2").build().unwrap();
@@ -266,7 +266,7 @@ mod tests {
     const NOW: u64 = 1_756_460_183_490;
 
     fn signed(secret: &[u8], ts: u64) -> String {
-        let headers = SignedHeaders::new("p", Timestamp::from_millis(ts)).unwrap();
+        let headers = SignedHeaders::new("p".try_into().unwrap(), Timestamp::from_millis(ts));
         Signer::new(secret)
             .unwrap()
             .sign_request("POST", "/api/v1/partner/x", &headers, b"{}")
