@@ -89,7 +89,10 @@ pub fn from_client_error(e: omni_client::Error, base_url: &str) -> CliError {
     match e {
         omni_client::Error::InvalidInput(e) => CliError::from(e),
         omni_client::Error::InvalidJsonBody(e) => CliError::InvalidJson(e.to_string()),
-        omni_client::Error::Config(message) => CliError::Environment(message),
+        omni_client::Error::Config(e) => CliError::Environment(e.to_string()),
+        e @ (omni_client::Error::ReservedHeader(_)
+        | omni_client::Error::InvalidHeader { .. }
+        | omni_client::Error::InvalidPath { .. }) => CliError::Request(e.to_string()),
         omni_client::Error::Transport(e) => {
             CliError::Transport(format!("cannot reach {base_url}: {}", innermost(&e)))
         }

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use omni_client::{OmniClient, RetryPolicy};
 use omni_diagnose::{BodyForm, DiagnoseOptions, Pitfall, Received, diagnose};
@@ -32,8 +33,12 @@ pub struct DemoArgs {}
 struct StepClock(Arc<AtomicU64>);
 
 impl omni_client::Clock for StepClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+    fn monotonic(&self) -> Duration {
+        self.wall()
+    }
+
+    fn wall(&self) -> Duration {
+        Duration::from_millis(self.0.load(Ordering::Relaxed))
     }
 }
 
@@ -125,7 +130,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         .base_url(&sandbox.omni_base_url())
         .client_id(demo::PARTNER_CLIENT_ID)
         .secret_key(demo::PARTNER_SECRET.to_owned())
-        .clock(clock.clone())
+        .clock(Arc::new(clock.clone()))
         .retry_policy(RetryPolicy::none())
         .build()
         .map_err(client_error)?;
@@ -330,7 +335,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         .submission_urls(&partner)
         .await
         .map_err(|e| fail(format!("Esign call: {e}")))?;
-    show_received(response.status(), None, response.body());
+    show_received(response.status().as_u16(), None, response.body());
     let issued = admin.onekyc_tokens_issued();
     println!("   tokens issued by the sandbox so far: {issued} (the cached token was reused)");
     if response.status() != 200 || issued != 1 {

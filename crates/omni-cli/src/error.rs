@@ -48,6 +48,9 @@ pub enum CliError {
     /// A signing input is invalid (method, URL, header value, timestamp...).
     #[error("{0}")]
     Sign(omni_sign::Error),
+    /// The request as given cannot be sent (a path that is not a path, a reserved header).
+    #[error("{0}")]
+    Request(String),
     /// An environment variable the command needs is missing or not valid.
     #[error("{0}")]
     Environment(String),

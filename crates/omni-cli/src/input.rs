@@ -75,7 +75,7 @@ impl std::str::FromStr for TokenArg {
 
 impl std::fmt::Debug for TokenArg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("REDACTED")
+        f.write_str(omni_sign::REDACTED)
     }
 }
 

@@ -158,10 +158,13 @@ pub fn from_onekyc_error(e: &onekyc_client::Error) -> CliError {
         | E::InvalidSetting(_)
         | E::InvalidHeaderValue(_)
         | E::InvalidPath => CliError::Environment(format!("OneKYC: {e}")),
-        E::Transport(cause) => CliError::Transport(format!(
-            "OneKYC: cannot connect: {}",
-            innermost(cause.as_ref())
+        E::Transport { endpoint, source } => CliError::Transport(format!(
+            "OneKYC: {endpoint}: {source}: {}",
+            innermost(source)
         )),
+        E::HttpClient(source) => {
+            CliError::Environment(format!("OneKYC: HTTP client: {}", innermost(source)))
+        }
         other => CliError::Remote {
             message: format!("OneKYC: {other}"),
             request_id: None,
@@ -191,6 +194,19 @@ pub async fn run(args: &OnekycArgs) -> Result<ExitCode, CliError> {
             if let Some(at) = token.expires_at_unix() {
                 println!("expires_at: {at} (Unix seconds)");
             }
+            let stats = client.token_cache().stats();
+            println!(
+                "token cache: {} fetches ({} failed), last refresh {}",
+                stats.fetches,
+                stats.failures,
+                stats
+                    .last_refresh
+                    .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or("never".to_owned(), |d| format!(
+                        "at {} (Unix seconds)",
+                        d.as_secs()
+                    )),
+            );
             Ok(ExitCode::SUCCESS)
         }
         OnekycCommand::SubmissionUrls(args) => {

@@ -221,6 +221,10 @@ fn onekyc_token_hides_the_token_unless_asked() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("token: (hidden"), "{out}");
     assert!(out.contains("expires in: "), "{out}");
+    assert!(
+        out.contains("token cache: 1 fetches (0 failed), last refresh at "),
+        "{out}"
+    );
     let (code, out, _) = run(onekyc_for(&s).args(["onekyc", "token", "--show-token"]));
     assert_eq!(code, 0);
     let token = out.lines().find_map(|l| l.strip_prefix("token: ")).unwrap();

@@ -330,7 +330,7 @@ impl Request {
         }
         // The same per-attempt timeout OmniClient sets by default: a timer each.
         let response = request
-            .timeout(omni_client::DEFAULT_TIMEOUT)
+            .timeout(omni_client::DEFAULT_REQUEST_TIMEOUT)
             .headers(headers)
             .send()
             .await
