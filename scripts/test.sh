@@ -35,6 +35,10 @@ cargo test --workspace --all-features
 step "libomni: soname, header drift, C11/C++ header, exported symbols, C/Go/Java/PHP/Python bindings"
 bash scripts/check-ffi.sh
 
+# --- hardening (issue: hostile clients and inputs) ---------------------------------------
+step "secret-leak sweep: every omni subcommand and error path, canary secrets, RUST_LOG=trace"
+bash scripts/check-secrets.sh
+
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo
 

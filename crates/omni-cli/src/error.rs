@@ -9,7 +9,7 @@ pub const EXIT_FAILED: u8 = 1;
 
 /// Everything that stops a command. No variant holds a secret: the messages name flags,
 /// files and headers, never their secret values (`secrets-never-shown`).
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum CliError {
     /// Neither `OMNI_SECRET_KEY` nor `--secret-file` was given.
@@ -33,8 +33,9 @@ pub enum CliError {
         "a store token (--store-token or OMNI_STORE_TOKEN) was given without --store-client-id"
     )]
     StoreClientIdMissing,
-    /// A `-H` argument is not `name: value`.
-    #[error("malformed header `{0}`: expected 'name: value'")]
+    /// A `-H` argument is not `name: value`. The argument is kept but never shown, by
+    /// `Display` or `Debug`: a mistyped `-H 'x-store-token stkn_...'` holds a secret.
+    #[error("malformed header argument (not shown: it may hold a secret): expected 'name: value'")]
     MalformedHeader(String),
     /// `--json` text is not JSON, or holds a value JSON.stringify cannot write.
     #[error("--json: {0}")]
@@ -62,6 +63,14 @@ pub enum CliError {
     /// The embedded sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(String),
+}
+
+/// `Debug` is the message: the one place that keeps what the user typed
+/// ([`CliError::MalformedHeader`]) must not show it either.
+impl std::fmt::Debug for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CliError({self})")
+    }
 }
 
 impl CliError {

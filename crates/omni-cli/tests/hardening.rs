@@ -146,3 +146,20 @@ fn rust_log_shows_the_libraries_logs_and_no_secret() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(err, "");
 }
+
+#[test]
+fn a_malformed_header_argument_is_not_echoed() {
+    // A mistyped -H (no colon, or a space in the name) may hold a store token.
+    for arg in ["x-store-token stkn_abc123", "x-store-token stkn_abc123: v"] {
+        let (code, out, err) = run(omni().env("OMNI_SECRET_KEY", SECRET).args([
+            "verify",
+            "--url",
+            "/partner/x",
+            "-H",
+            arg,
+        ]));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.starts_with("error: malformed header"), "{err}");
+        assert!(!format!("{out}{err}").contains("stkn_abc123"), "{err}");
+    }
+}
