@@ -163,3 +163,40 @@ fn a_malformed_header_argument_is_not_echoed() {
         assert!(!format!("{out}{err}").contains("stkn_abc123"), "{err}");
     }
 }
+
+#[test]
+fn the_sandbox_keeps_serving_when_its_stdout_is_closed() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let mut child = omni()
+        .args(["sandbox", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read one line and close the pipe, as `omni sandbox | head -1` does.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("Omni sandbox listening on http://")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let still_running = child.try_wait().unwrap().is_none();
+    let answered = std::net::TcpStream::connect(&addr).is_ok_and(|mut stream| {
+        let request = "GET /_sandbox/clock HTTP/1.1\r\nhost: s\r\nconnection: close\r\n\r\n";
+        let mut answer = String::new();
+        stream.write_all(request.as_bytes()).is_ok()
+            && stream.read_to_string(&mut answer).is_ok()
+            && answer.starts_with("HTTP/1.1 200")
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(still_running, "omni sandbox exited when its stdout closed");
+    assert!(
+        answered,
+        "omni sandbox stopped serving when its stdout closed"
+    );
+}
