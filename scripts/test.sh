@@ -11,6 +11,11 @@ command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup)
 need_cmd node nodejs
 need_cmd python3 python3
 
+# --- fleet token store: the Redis tests start a private redis-server per test -------------
+# (loopback, free port, no persistence, killed when the test ends; never a system-wide
+# instance). They fail, not skip, without it.
+need_cmd redis-server redis-server
+
 # --- Rust -------------------------------------------------------------------------------
 step "test vectors are exactly what tests/vectors/generate.py writes"
 python3 tests/vectors/generate.py --check

@@ -6,15 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use omni_client::{OmniClient, RetryPolicy};
+use omni_diagnose::{BodyForm, DiagnoseOptions, Pitfall, Received, diagnose};
 use omni_sandbox::{Sandbox, SandboxConfig, demo};
-use omni_sign::{
-    BodyHash, CanonicalRequest, ReceivedBody, ReceivedRequest, SignedHeaders, Signer, Timestamp,
-};
+use omni_sign::{BodyHash, CanonicalRequest, SignedHeaders, Signer, Timestamp};
 use onekyc_client::{OneKycClient, PartnerHeaders};
 
 use crate::api::innermost;
 use crate::error::CliError;
-use crate::verify::{self, Pitfall};
+use crate::verify;
 
 const EXAMPLES: &str = "\
 Example:
@@ -206,7 +205,9 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
     let now = admin.now_ms();
     let url = format!("{}/partner/stores/catalog/sync", sandbox.omni_base_url());
     let sent_body = r#"{"items":[{"sku":"SKU-1","stock":3}]}"#;
-    let hashed_body = crate::jsontext::indent(sent_body, 2);
+    let hashed_body = BodyForm::PRETTY_2
+        .render(sent_body.as_bytes())
+        .ok_or_else(|| fail("the demo body is not JSON"))?;
     let headers = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))?
         .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)?;
     let ours = CanonicalRequest::new("POST", &url, headers, BodyHash::of(hashed_body.as_bytes()))?;
@@ -248,23 +249,19 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let received = ReceivedRequest {
+    let received = Received {
         method: "POST",
         url: &url,
         headers: &pairs,
-        body: ReceivedBody::Bytes(sent_body.as_bytes()),
+        body: sent_body.as_bytes(),
     };
-    let canonical = received.canonical()?;
-    let found = verify::diagnose_mismatch(
-        &signer,
-        &url,
-        &sent_headers,
-        sent_body.as_bytes(),
-        &canonical,
-        &signature,
-        "   ",
-    );
-    if found != [Pitfall::PrettyVsMinifiedBody] {
+    let verdict = diagnose(
+        &received,
+        &DiagnoseOptions::new(demo::PARTNER_SECRET.as_bytes(), now),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    print!("{}", verify::explain(&verdict, "   "));
+    if verdict.pitfalls() != [Pitfall::PrettyVsMinifiedBody] {
         return Err(fail(
             "omni verify did not name the pretty-vs-minified-body pitfall",
         ));

@@ -9,7 +9,7 @@ pub const EXIT_FAILED: u8 = 1;
 
 /// Everything that stops a command. No variant holds a secret: the messages name flags,
 /// files and headers, never their secret values (`secrets-never-shown`).
-#[derive(thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CliError {
     /// Neither `OMNI_SECRET_KEY` nor `--secret-file` was given.
@@ -33,10 +33,15 @@ pub enum CliError {
         "a store token (--store-token or OMNI_STORE_TOKEN) was given without --store-client-id"
     )]
     StoreClientIdMissing,
-    /// A `-H` argument is not `name: value`. The argument is kept but never shown, by
-    /// `Display` or `Debug`: a mistyped `-H 'x-store-token stkn_...'` holds a secret.
-    #[error("malformed header argument (not shown: it may hold a secret): expected 'name: value'")]
-    MalformedHeader(String),
+    /// A `-H` argument is not `name: value`. Its text is not repeated: it may hold a store
+    /// token.
+    #[error("malformed header (-H argument {position}): {problem}; expected 'name: value'")]
+    MalformedHeader {
+        /// Which `-H` argument, from 1.
+        position: usize,
+        /// What is wrong, naming the header only when its name is well formed.
+        problem: String,
+    },
     /// `--json` text is not JSON, or holds a value JSON.stringify cannot write.
     #[error("--json: {0}")]
     InvalidJson(String),
@@ -63,14 +68,6 @@ pub enum CliError {
     /// The embedded sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(String),
-}
-
-/// `Debug` is the message: the one place that keeps what the user typed
-/// ([`CliError::MalformedHeader`]) must not show it either.
-impl std::fmt::Debug for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CliError({self})")
-    }
 }
 
 impl CliError {

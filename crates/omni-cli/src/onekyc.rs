@@ -1,6 +1,7 @@
 //! `omni onekyc`: the OneKYC partner token and Esign calls, through onekyc-client.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use onekyc_client::{Environment, OneKycClient, PartnerHeaders};
 
@@ -12,7 +13,10 @@ Example:
   export ONEKYC_CLIENT_ID=b31fa508-331c-4e9e-9a60-b0f28c3f7e13 ONEKYC_PASS_KEY=...
   omni onekyc token --token-base-url http://127.0.0.1:8080/onekyc-token
 
-Prints when the token expires; the token itself only with --show-token.";
+Prints when the token expires; the token itself only with --show-token.
+
+A fleet of runs (a shell loop, cron jobs, parallel workers) shares one token through Redis:
+  omni onekyc token --redis redis://127.0.0.1:6379/0      (or ONEKYC_REDIS_URL)";
 
 const URLS_EXAMPLES: &str = "\
 Example:
@@ -62,6 +66,32 @@ pub struct ConnectionArgs {
     /// The Esign API base URL.
     #[arg(long, env = "ONEKYC_ESIGN_BASE_URL", value_name = "URL")]
     pub esign_base_url: Option<String>,
+    /// Share the token with other processes through this Redis: redis://HOST:PORT[/DB] or
+    /// rediss://... (a password in it is never printed). Without it, each run fetches its own.
+    #[arg(long, env = onekyc_client::REDIS_URL_ENV, value_name = "URL")]
+    pub redis: Option<RedisUrlArg>,
+    /// Timeout of one Redis operation; past it this run does without Redis and fetches its own token.
+    #[arg(long, value_name = "MS", default_value_t = 50, requires = "redis")]
+    pub redis_timeout_ms: u64,
+}
+
+/// A Redis URL given as a flag or in ONEKYC_REDIS_URL: it may hold a password, so `Debug`
+/// never shows it.
+#[derive(Clone)]
+pub struct RedisUrlArg(String);
+
+impl std::str::FromStr for RedisUrlArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for RedisUrlArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("REDACTED")
+    }
 }
 
 /// `omni onekyc token`.
@@ -106,6 +136,11 @@ impl ConnectionArgs {
         }
         if let Some(url) = &self.esign_base_url {
             builder = builder.esign_base_url(url.clone());
+        }
+        if let Some(RedisUrlArg(url)) = &self.redis {
+            builder = builder
+                .redis(url)
+                .shared_store_timeout(Duration::from_millis(self.redis_timeout_ms));
         }
         builder.build().map_err(|e| from_onekyc_error(&e))
     }
@@ -177,5 +212,25 @@ pub async fn run(args: &OnekycArgs) -> Result<ExitCode, CliError> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redis_url_flag_is_never_shown() {
+        use clap::Parser;
+        #[derive(Debug, clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            connection: ConnectionArgs,
+        }
+        let cli = Cli::parse_from(["omni", "--redis", "redis://:pw-secret@127.0.0.1:6379/1"]);
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("pw-secret"), "{shown}");
+        assert_eq!(cli.connection.redis_timeout_ms, 50);
+        assert!(Cli::try_parse_from(["omni", "--redis-timeout-ms", "5"]).is_err());
     }
 }

@@ -30,12 +30,17 @@ fn verify(args: &[&str]) -> (i32, String, String) {
 }
 
 fn assert_pitfall(out: &str, name: &str) {
+    assert_pitfalls(out, &[name]);
+}
+
+/// The `pitfall: <name>: <advice>` lines name exactly `names`, in this order.
+fn assert_pitfalls(out: &str, names: &[&str]) {
     let found: Vec<&str> = out
         .lines()
         .filter_map(|l| l.strip_prefix("pitfall: "))
         .map(|l| l.split(':').next().unwrap_or(""))
         .collect();
-    assert_eq!(found, [name], "{out}");
+    assert_eq!(found, names, "{out}");
 }
 
 /// The base string of a partner-level call by `ptnr_1` with these pieces, written out.
@@ -227,6 +232,131 @@ fn malformed_header_argument_is_an_input_error() {
     let (code, _, err) = verify(&["--url", "/partner/x", "-H", "no colon here"]);
     assert_eq!(code, 2);
     assert!(err.starts_with("error: malformed header"), "{err}");
+}
+
+#[test]
+fn a_malformed_header_argument_is_reported_without_its_value() {
+    let (code, out, err) = verify(&[
+        "--url",
+        "/partner/x",
+        "-H",
+        "x-partner-client-id: ptnr_1",
+        "-H",
+        "x-store-token stkn_very_secret",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: malformed header (-H argument 2)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("stkn_very_secret") && !out.contains("stkn_very_secret"),
+        "{err}"
+    );
+}
+
+#[test]
+fn whitespace_before_the_colon_is_refused_as_http_1_1_servers_do() {
+    let (code, _, err) = verify(&[
+        "--url",
+        "/partner/x",
+        "-H",
+        "x-store-token : stkn_very_secret",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: malformed header"), "{err}");
+    assert!(
+        err.contains("whitespace between the name `x-store-token` and the colon"),
+        "{err}"
+    );
+    assert!(!err.contains("stkn_very_secret"), "{err}");
+}
+
+#[test]
+fn pitfall_timestamp_in_seconds_beside_stale_timestamp() {
+    let seconds = "1709024577";
+    let sig = faulty(&partner_base("GET", "/partner/x", seconds, EMPTY));
+    let (code, out, _) = verify_partner("/partner/x", seconds, &sig, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("reject: timestamp_outside_window"), "{out}");
+    assert_pitfalls(&out, &["stale-timestamp", "timestamp-in-seconds"]);
+}
+
+#[test]
+fn pitfall_body_keys_reordered() {
+    let sent = r#"{"z":1,"a":{"y":2,"b":3}}"#;
+    let sorted = r#"{"a":{"b":3,"y":2},"z":1}"#;
+    let sig = faulty(&partner_base(
+        "POST",
+        "/partner/y",
+        TS,
+        &sha256_hex(sorted.as_bytes()),
+    ));
+    let (code, out, _) = verify_partner("/partner/y", TS, &sig, &["-X", "POST", "--data", sent]);
+    assert_eq!(code, 1, "{out}");
+    assert_pitfall(&out, "body-keys-reordered");
+    assert!(out.contains("the keys sorted, minified form"), "{out}");
+}
+
+#[test]
+fn output_json_is_the_versioned_verdict() {
+    let sig = faulty(&partner_base("GET", "/partner/x?page=2", TS, EMPTY));
+    let (code, out, _) = verify_partner(
+        "https://h/api/v1/partner/x?page=2",
+        TS,
+        &sig,
+        &["--output", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    let verdict: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(verdict["version"], 1);
+    assert_eq!(verdict["check"], "signature_mismatch");
+    assert_eq!(
+        verdict["combinations"][0]["pitfalls"][0]["name"],
+        "query-signed"
+    );
+    assert_eq!(
+        verdict["combinations"][0]["base_string"],
+        partner_base("GET", "/partner/x?page=2", TS, EMPTY)
+    );
+
+    let ok = faulty(&partner_base("GET", "/partner/x", TS, EMPTY));
+    let (code, out, _) = verify_partner("/partner/x", TS, &ok, &["-o", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let verdict: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(verdict["accepted"], true);
+}
+
+#[test]
+fn a_body_over_the_limit_is_checked_as_sent_and_the_output_says_so() {
+    let file = common::scratch("verify-large-body").join("body.json");
+    let mut body = String::from("{\"items\": [");
+    while body.len() <= 1 << 20 {
+        body.push_str("{\"sku\": \"SKU-000001\", \"stock\": 3}, ");
+    }
+    body.push_str("{}]}");
+    std::fs::write(&file, &body).unwrap();
+    let minified = body.replace(": ", ":").replace(", ", ",");
+    let sig = faulty(&partner_base(
+        "POST",
+        "/partner/y",
+        TS,
+        &sha256_hex(minified.as_bytes()),
+    ));
+    let mut cmd = omni();
+    cmd.env("OMNI_SECRET_KEY", SECRET)
+        .args(["verify", "--now", NOW, "-X", "POST", "--url", "/partner/y"])
+        .args(["-H", "x-partner-client-id: ptnr_1", "-H"])
+        .arg(format!("x-timestamp: {TS}"))
+        .args(["--signature", &sig, "--data-file"])
+        .arg(&file);
+    let (code, out, _) = run(&mut cmd);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("no known pitfall reproduces this signature"),
+        "{out}"
+    );
+    assert!(out.contains("over the 1048576-byte limit"), "{out}");
 }
 
 #[test]

@@ -224,7 +224,8 @@ pub fn diagnose(received: &Received<'_>, options: &DiagnoseOptions<'_>) -> Resul
         method: received.method,
         url: received.url,
         headers: received.headers,
-        body: ReceivedBody::Bytes(received.body),
+        // Hashed once here: the verifier and the search reuse it.
+        body: ReceivedBody::Hash(omni_sign::BodyHash::of(received.body)),
     };
     let outcome = match verifier.verify(&request, options.now_ms) {
         Ok(_) => Outcome::Accepted,

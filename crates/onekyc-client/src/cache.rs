@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::clock::{Clock, SystemClock, saturating_nanos};
 use crate::error::{Error, NumberProblem};
+use crate::shared::Fleet;
 use crate::source::TokenSource;
 use crate::store::{MemoryStore, TokenStore};
 use crate::token::{FetchedToken, Token};
@@ -102,6 +103,8 @@ struct Shared {
     /// Monotonic nanoseconds before which no new fetch starts (0: none).
     backoff_until_ns: AtomicU64,
     slow: Mutex<Slow>,
+    /// The fleet's shared store, consulted only by the fetch task (`fleet-token-store`).
+    fleet: Option<Arc<Fleet>>,
 }
 
 type Outcome = Option<Result<Token, Error>>;
@@ -120,9 +123,17 @@ pub struct TokenCacheBuilder {
     store: Option<Arc<dyn TokenStore>>,
     clock: Option<Arc<dyn Clock>>,
     config: CacheConfig,
+    fleet: Option<Fleet>,
 }
 
 impl TokenCacheBuilder {
+    /// Shares the token with a fleet of processes through `fleet`'s store (`fleet-token-store`);
+    /// reads on a warm cache still never touch it.
+    pub fn fleet(mut self, fleet: Fleet) -> Self {
+        self.fleet = Some(fleet);
+        self
+    }
+
     /// Where the current token is kept (default: [`MemoryStore`]).
     pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.store = Some(store);
@@ -144,6 +155,9 @@ impl TokenCacheBuilder {
     /// Builds the cache; fails if the configuration is out of range.
     pub fn build(self) -> Result<TokenCache, Error> {
         self.config.validate()?;
+        if let Some(fleet) = &self.fleet {
+            fleet.validate()?;
+        }
         Ok(TokenCache {
             shared: Arc::new(Shared {
                 source: self.source,
@@ -153,6 +167,7 @@ impl TokenCacheBuilder {
                 fetching: AtomicBool::new(false),
                 backoff_until_ns: AtomicU64::new(0),
                 slow: Mutex::new(Slow::default()),
+                fleet: self.fleet.map(Arc::new),
             }),
         })
     }
@@ -166,6 +181,7 @@ impl TokenCache {
             store: None,
             clock: None,
             config: CacheConfig::default(),
+            fleet: None,
         }
     }
 
@@ -191,6 +207,9 @@ impl TokenCache {
     /// reporting the same rejected token cause one refetch. Returns whether it was removed.
     pub fn invalidate(&self, rejected: &Token) -> bool {
         let removed = self.shared.store.invalidate(rejected);
+        if let Some(fleet) = &self.shared.fleet {
+            fleet.reject(rejected);
+        }
         if removed {
             tracing::debug!("cached OneKYC token invalidated after a 401");
         }
@@ -228,6 +247,7 @@ impl fmt::Debug for TokenCache {
             .field("store", &self.shared.store)
             .field("config", &self.shared.config)
             .field("fetching", &self.is_fetching())
+            .field("fleet", &self.shared.fleet)
             .finish_non_exhaustive()
     }
 }
@@ -293,6 +313,11 @@ impl Shared {
         let bound = self
             .config
             .fetch_timeout
+            .saturating_add(
+                self.fleet
+                    .as_ref()
+                    .map_or(Duration::ZERO, |f| f.max_extra_wait()),
+            )
             .saturating_add(Duration::from_secs(1));
         let outcome = match tokio::time::timeout(bound, receiver.wait_for(Option::is_some)).await {
             Ok(Ok(outcome)) => outcome.clone(),
@@ -318,17 +343,28 @@ impl Shared {
         };
         tokio::spawn(async move {
             let shared = Arc::clone(&guard.shared);
-            let started = shared.clock.monotonic();
-            let wall_started = shared.clock.wall();
-            let timeout = shared.config.fetch_timeout;
-            let outcome = match tokio::time::timeout(timeout, shared.source.fetch()).await {
-                Ok(Ok(fetched)) => shared.date(fetched, started, wall_started),
-                Ok(Err(error)) => Err(error),
-                Err(_elapsed) => Err(Error::Timeout { after: timeout }),
+            let outcome = match &shared.fleet {
+                Some(fleet) => {
+                    let fetch = || shared.fetch_and_date();
+                    fleet.obtain(&*shared.clock, &shared.config, fetch).await
+                }
+                None => shared.fetch_and_date().await,
             };
             guard.finish(outcome);
         });
         receiver
+    }
+
+    /// One call of the source, bounded by the fetch timeout, dated on this cache's clock.
+    async fn fetch_and_date(&self) -> Result<Token, Error> {
+        let started = self.clock.monotonic();
+        let wall_started = self.clock.wall();
+        let timeout = self.config.fetch_timeout;
+        match tokio::time::timeout(timeout, self.source.fetch()).await {
+            Ok(Ok(fetched)) => self.date(fetched, started, wall_started),
+            Ok(Err(error)) => Err(error),
+            Err(_elapsed) => Err(Error::Timeout { after: timeout }),
+        }
     }
 
     /// Turns a fetched token into a cached one: expiry on the monotonic clock (`onekyc-expiry`).
@@ -381,12 +417,7 @@ impl Shared {
         if expires <= received {
             return Err(Error::ExpiredOnArrival);
         }
-        let jitter = random_up_to(self.config.refresh_jitter);
-        let margin = self
-            .config
-            .refresh_margin
-            .saturating_add(jitter)
-            .min(lifetime / 2);
+        let margin = refresh_margin(&self.config, lifetime);
         let refresh_at = expires.saturating_sub(margin);
         tracing::debug!(
             lifetime_seconds = lifetime.as_secs(),
@@ -405,6 +436,15 @@ impl Shared {
             .min(self.config.max_backoff);
         base.saturating_add(random_up_to(base / 2))
     }
+}
+
+/// The refresh margin of a token living `lifetime`: the configured margin plus a fresh random
+/// jitter, at most half the lifetime.
+pub(crate) fn refresh_margin(config: &CacheConfig, lifetime: Duration) -> Duration {
+    config
+        .refresh_margin
+        .saturating_add(random_up_to(config.refresh_jitter))
+        .min(lifetime / 2)
 }
 
 fn random_up_to(max: Duration) -> Duration {

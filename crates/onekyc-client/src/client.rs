@@ -11,6 +11,7 @@ use crate::cache::{CacheConfig, TokenCache};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::esign::{EsignRequest, PartnerHeaders, SUBMISSION_URLS_PATH};
+use crate::shared::{Fleet, FleetConfig, SharedStore};
 use crate::source::HttpTokenSource;
 use crate::store::TokenStore;
 use crate::token::Token;
@@ -27,6 +28,9 @@ pub const STAGING_ESIGN_BASE_URL: &str = "https://onekyc.ky.id.staging.gopayapi.
 pub const CLIENT_ID_ENV: &str = "ONEKYC_CLIENT_ID";
 /// Environment variable read by [`Builder::credentials_from_env`] for the pass key.
 pub const PASS_KEY_ENV: &str = "ONEKYC_PASS_KEY";
+/// Environment variable naming the Redis a fleet shares its token through (`redis://HOST:PORT/DB`);
+/// read by the `omni` CLI, and by programs that want the same convention.
+pub const REDIS_URL_ENV: &str = "ONEKYC_REDIS_URL";
 
 /// Default connect timeout of both endpoints.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -157,6 +161,8 @@ pub struct Builder {
     clock: Option<Arc<dyn Clock>>,
     store: Option<Arc<dyn TokenStore>>,
     http: Option<reqwest::Client>,
+    shared_store: Option<Arc<dyn SharedStore>>,
+    fleet: FleetConfig,
 }
 
 impl fmt::Debug for Builder {
@@ -169,6 +175,7 @@ impl fmt::Debug for Builder {
             .field("client_id", &self.client_id)
             .field("pass_key", &self.pass_key.as_ref().map(|_| crate::REDACTED))
             .field("cache", &self.cache)
+            .field("shared_store", &self.shared_store)
             .finish_non_exhaustive()
     }
 }
@@ -297,6 +304,36 @@ impl Builder {
         self
     }
 
+    /// Shares the token with the other processes using `store` (`fleet-token-store`): one fetch
+    /// per token lifetime for the whole fleet. The in-process cache stays in front of it.
+    pub fn shared_store(mut self, store: Arc<dyn SharedStore>) -> Self {
+        self.shared_store = Some(store);
+        self
+    }
+
+    /// Shares the token through the Redis at `url` (`redis://` or `rediss://`); see
+    /// [`shared_store`](Self::shared_store) and [`RedisStore`](crate::RedisStore).
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, url: &str) -> Self {
+        match crate::RedisStore::open(url) {
+            Ok(store) => self.shared_store = Some(Arc::new(store)),
+            Err(e) => self.record(e),
+        }
+        self
+    }
+
+    /// Timeout of one shared-store operation (default 50 ms); past it the process does without.
+    pub fn shared_store_timeout(mut self, timeout: Duration) -> Self {
+        self.fleet.op_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for another process's fetch before fetching in this one (default 5 s).
+    pub fn fleet_wait(mut self, wait: Duration) -> Self {
+        self.fleet.max_wait = wait;
+        self
+    }
+
     /// A preconfigured `reqwest::Client` (then `connect_timeout` is ignored).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -330,6 +367,15 @@ impl Builder {
                 .build()
                 .map_err(Error::transport)?,
         };
+        let fleet = self.shared_store.map(|store| {
+            Fleet::new(
+                store,
+                &format!("{}{}", token_base_url, crate::source::TOKEN_PATH),
+                &client_id,
+                &pass_key,
+            )
+            .with_config(self.fleet)
+        });
         let source = HttpTokenSource::new(
             http.clone(),
             &token_base_url,
@@ -343,6 +389,9 @@ impl Builder {
         }
         if let Some(store) = self.store {
             cache = cache.store(store);
+        }
+        if let Some(fleet) = fleet {
+            cache = cache.fleet(fleet);
         }
         Ok(OneKycClient {
             inner: Arc::new(Inner {

@@ -176,6 +176,10 @@ pub enum Error {
     /// An Esign response body could not be decoded as the requested type.
     #[error("Esign response is not the expected JSON: {0}")]
     Decode(String),
+    /// A shared token store operation failed (`fleet-token-store`). The cache never returns
+    /// it: the process does without the shared store instead. Says what failed, never a value.
+    #[error("shared token store: {0}")]
+    SharedStore(&'static str),
 }
 
 impl Error {

@@ -6,6 +6,10 @@ mod client;
 mod clock;
 mod error;
 mod esign;
+#[cfg(feature = "redis")]
+mod redis_store;
+mod seal;
+mod shared;
 mod source;
 mod store;
 mod token;
@@ -16,7 +20,7 @@ pub use cache::{
 };
 pub use client::{
     Builder, CLIENT_ID_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Environment,
-    OneKycClient, PASS_KEY_ENV, PRODUCTION_TOKEN_BASE_URL, STAGING_ESIGN_BASE_URL,
+    OneKycClient, PASS_KEY_ENV, PRODUCTION_TOKEN_BASE_URL, REDIS_URL_ENV, STAGING_ESIGN_BASE_URL,
     STAGING_TOKEN_BASE_URL,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -25,6 +29,13 @@ pub use esign::{
     EsignRequest, EsignResponse, ONBOARDING_PARTNER_HEADER, PARTNER_SESSION_ID_HEADER,
     PARTNER_USER_ID_HEADER, PARTNER_USER_ID_TYPE_HEADER, PartnerHeaders, SUBMISSION_URLS_PATH,
     TOKEN_HEADER,
+};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
+pub use seal::KEY_PREFIX;
+pub use shared::{
+    DEFAULT_FLEET_WAIT, DEFAULT_SHARED_STORE_TIMEOUT, Fleet, FleetConfig, MemorySharedStore,
+    SharedEntry, SharedStore, SharedStoreFuture,
 };
 pub use source::{
     CLIENT_ID_HEADER, FetchFuture, HttpTokenSource, PASS_KEY_HEADER, TOKEN_PATH, TokenSource,

@@ -1,5 +1,5 @@
-//! Where the current token lives: in memory by default, behind a trait so that a fleet of
-//! processes can later share one token.
+//! Where the current token lives in this process: in memory by default, behind a trait. A fleet
+//! shares its token through a [`SharedStore`](crate::SharedStore) behind this one.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,9 +11,9 @@ use crate::token::Token;
 /// Holds the current token of one credential set.
 ///
 /// `load` is on every caller's path and must not take an exclusive lock: the in-memory store
-/// reads through an [`ArcSwapOption`]. A store shared between processes would keep a local
-/// mirror for `load` and sync it in the background; note that [`Token::expires`] is on the
-/// cache's monotonic clock, so such a store would have to translate through `expires_at`.
+/// reads through an [`ArcSwapOption`]. Tokens read from a fleet's shared store are mirrored
+/// here (with [`Token::expires`] converted to this process's monotonic clock), so warm reads
+/// never leave the process.
 pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
     /// The current token, if any (possibly expired: the cache checks).
     fn load(&self) -> Option<Token>;

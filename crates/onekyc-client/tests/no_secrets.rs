@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use omni_sandbox::{Fault, Sandbox, SandboxConfig, demo};
-use onekyc_client::{OneKycClient, PartnerHeaders, SUBMISSION_URLS_PATH, TOKEN_PATH};
+use onekyc_client::{
+    MemorySharedStore, OneKycClient, PartnerHeaders, SUBMISSION_URLS_PATH, SharedStore, TOKEN_PATH,
+};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -43,13 +45,20 @@ async fn secrets_never_shown_no_token_or_pass_key_in_debug_display_or_trace_logs
 
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let admin = sandbox.admin();
-    let client = OneKycClient::builder()
-        .token_base_url(sandbox.onekyc_token_base_url())
-        .esign_base_url(sandbox.esign_base_url())
-        .client_id(demo::ONEKYC_CLIENT_ID)
-        .pass_key(demo::ONEKYC_PASS_KEY)
-        .build()
-        .unwrap();
+    // Two clients of one fleet: the shared layer's path is logged too.
+    let fleet_store: Arc<dyn SharedStore> = Arc::new(MemorySharedStore::new());
+    let fleet_client = || {
+        OneKycClient::builder()
+            .token_base_url(sandbox.onekyc_token_base_url())
+            .esign_base_url(sandbox.esign_base_url())
+            .client_id(demo::ONEKYC_CLIENT_ID)
+            .pass_key(demo::ONEKYC_PASS_KEY)
+            .shared_store(Arc::clone(&fleet_store))
+            .build()
+            .unwrap()
+    };
+    let client = fleet_client();
+    let peer = fleet_client();
     let partner = PartnerHeaders::new(
         "CLIENT_X-BE-CERT_REG",
         "user-12345",
@@ -66,6 +75,7 @@ async fn secrets_never_shown_no_token_or_pass_key_in_debug_display_or_trace_logs
     let second = client.token().await.unwrap();
     tokens.push(second.expose_secret().to_owned());
     assert_ne!(tokens[0], tokens[1]);
+    assert!(peer.token().await.unwrap().same_value(&second));
 
     // Failures: a refresh that fails, an Esign 401 twice, wrong credentials.
     admin.inject_on(
@@ -101,7 +111,7 @@ async fn secrets_never_shown_no_token_or_pass_key_in_debug_display_or_trace_logs
 
     let shown = format!(
         "{client:?}\n{:?}\n{first:?}\n{second:?}\n{esign_error:?}\n{esign_error}\n{credential_error:?}\n\
-         {credential_error}\n{timeout_error:?}\n{timeout_error}\n{wrong:?}",
+         {credential_error}\n{timeout_error:?}\n{timeout_error}\n{wrong:?}\n{peer:?}",
         client.token_cache()
     );
     let logs = capture.text();
@@ -112,6 +122,10 @@ async fn secrets_never_shown_no_token_or_pass_key_in_debug_display_or_trace_logs
     assert!(
         logs.contains("Esign answered 401"),
         "the 401 path was logged:\n{logs}"
+    );
+    assert!(
+        logs.contains("OneKYC token taken from the shared store"),
+        "the fleet path was logged:\n{logs}"
     );
     assert!(
         logs.contains("TRACE onekyc_client"),

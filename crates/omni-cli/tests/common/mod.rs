@@ -19,6 +19,8 @@ pub fn omni() -> Command {
             cmd.env_remove(key);
         }
     }
+    // A developer's shared-token Redis must not join the tests' fleet.
+    cmd.env_remove(onekyc_client::REDIS_URL_ENV);
     cmd
 }
 
