@@ -5,7 +5,7 @@
 # contain a canary, except what the user asked to see: the headers `omni sign` prints to send
 # (the store token is one of them) and the token `omni onekyc token --show-token` prints.
 # Canaries go where secrets go (the environment, --store-token, --secret-file, -H, the
-# sandbox's registered credentials), not into flags that are not secret and are echoed in
+# sandbox's registered credentials, the Redis password in --redis and ONEKYC_REDIS_URL), not into flags that are not secret and are echoed in
 # usage errors on purpose (a base URL, a subcommand name).
 # Online paths run against `omni sandbox` on a free loopback port, into which the canary
 # credentials are registered through its admin API. Prints how many runs were checked.
@@ -14,13 +14,16 @@ cd "$(dirname "$0")/.."
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
 need_cmd curl curl
+need_cmd redis-server redis-server
 
 cargo build -q -p omni-cli
 OMNI=$PWD/target/debug/omni
 WORK=$(mktemp -d)
 SANDBOX_PID=
+REDIS_PID=
 cleanup() {
   [ -n "$SANDBOX_PID" ] && kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null
+  [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -34,9 +37,8 @@ STORE_ID=str_canary
 STORE_TOKEN=CANARY-store-token-5b2e17 # in OMNI_STORE_TOKEN and --store-token
 ONEKYC_ID=0c0ffee0-0000-4000-8000-00000000ca11
 PASS_KEY=ca7a2e11-5ec2-4e7a-8b1d-00000000c0de # a pass key must be a UUID
-# The Redis password of the fleet token store joins here when that work lands:
-# REDIS_PASSWORD=CANARY-redis-password-... and add "$REDIS_PASSWORD" to CANARIES below.
-CANARIES=("$SECRET" "$FILE_SECRET" "$STORE_TOKEN" "$PASS_KEY" CANARY)
+REDIS_PASSWORD=CANARY-redis-password-9e4d03 # in --redis and ONEKYC_REDIS_URL
+CANARIES=("$SECRET" "$FILE_SECRET" "$STORE_TOKEN" "$PASS_KEY" "$REDIS_PASSWORD" CANARY)
 printf '%s\n' "$FILE_SECRET" >"$WORK/secret"
 printf '' >"$WORK/empty-secret"
 printf '{"a":1}' >"$WORK/body.json"
@@ -191,6 +193,33 @@ sweep "onekyc submission-urls, dropped connection" - -- "$OMNI" onekyc submissio
 sweep "onekyc submission-urls, bad header value" - -- "$OMNI" onekyc submission-urls \
   --onboarding-partner $'a\nb' --user-id u1 --user-id-type T --session-id s1
 sweep "onekyc, usage error" - -- "$OMNI" onekyc token --environment moon
+
+# --- the fleet token store: a private redis-server with a canary password -----------------
+REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --requirepass "$REDIS_PASSWORD" \
+  --save '' --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+for _ in $(seq 100); do
+  grep -q 'Ready to accept connections' "$WORK/redis.log" 2>/dev/null && break
+  sleep 0.1
+done
+REDIS=redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0
+sweep "onekyc token --redis" - ok "$OMNI" onekyc token --redis "$REDIS"
+sweep "onekyc token, ONEKYC_REDIS_URL" - ok env ONEKYC_REDIS_URL="$REDIS" "$OMNI" onekyc token
+sweep "onekyc token --redis --show-token" - ok "$OMNI" onekyc token --redis "$REDIS" --show-token
+sweep "onekyc submission-urls --redis" - ok "$OMNI" onekyc submission-urls "${P[@]}" --redis "$REDIS"
+sweep "onekyc token, wrong Redis password" - -- "$OMNI" onekyc token \
+  --redis "redis://:CANARY-wrong-password@127.0.0.1:$REDIS_PORT/0"
+sweep "onekyc token, Redis unreachable" - -- "$OMNI" onekyc token \
+  --redis "redis://:$REDIS_PASSWORD@127.0.0.1:9/0"
+sweep "onekyc token, malformed Redis URL" - -- "$OMNI" onekyc token \
+  --redis "redis://:$REDIS_PASSWORD@127.0.0.1:notaport/0"
+sweep "onekyc token, malformed ONEKYC_REDIS_URL" - -- env ONEKYC_REDIS_URL="redis//:$REDIS_PASSWORD@x" \
+  "$OMNI" onekyc token
+sweep "onekyc token, Redis timeout flag without --redis" - -- env -u ONEKYC_REDIS_URL \
+  "$OMNI" onekyc token --redis-timeout-ms 5
+kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=
+sweep "onekyc token, Redis gone" - -- "$OMNI" onekyc token --redis "$REDIS"
 
 # --- omni sandbox / demo / usage ----------------------------------------------------------
 sweep "sandbox, address in use" - -- "$OMNI" sandbox --addr "${BASE#http://}"
