@@ -215,6 +215,7 @@ impl Utf8Check {
 
     /// Feeds `chunk`; returns the text that is complete so far (empty once invalid).
     fn feed(&mut self, chunk: &[u8], text: &mut String) {
+        text.clear();
         if !self.valid {
             return;
         }
@@ -228,7 +229,6 @@ impl Utf8Check {
                 return;
             }
         };
-        text.clear();
         // The prefix was just checked.
         text.push_str(std::str::from_utf8(&self.carry[..valid_up_to]).unwrap_or_default());
         self.carry.drain(..valid_up_to);
@@ -409,6 +409,30 @@ mod tests {
         let store = cli.store.load().unwrap().unwrap();
         assert_eq!(store.token.as_str(), "stkn_secret_value");
         assert!(!format!("{store:?}").contains("stkn_secret_value"));
+    }
+
+    #[test]
+    fn utf8_check_carries_characters_across_chunks() {
+        let whole = "aé€😀z".as_bytes();
+        for split in 0..=whole.len() {
+            let mut check = Utf8Check::new();
+            let (mut text, mut seen) = (String::new(), String::new());
+            for chunk in [&whole[..split], &whole[split..]] {
+                check.feed(chunk, &mut text);
+                seen.push_str(&text);
+            }
+            assert!(check.finish(), "split at {split}");
+            assert_eq!(seen, "aé€😀z", "split at {split}");
+        }
+        let mut check = Utf8Check::new();
+        let mut text = String::new();
+        check.feed(b"ok\xff", &mut text);
+        check.feed(b"more", &mut text);
+        assert!(!check.finish());
+        assert_eq!(text, "", "no text once the input is known not to be UTF-8");
+        let mut check = Utf8Check::new();
+        check.feed("é".as_bytes().split_at(1).0, &mut text);
+        assert!(!check.finish(), "a character left unfinished at the end");
     }
 
     #[test]
