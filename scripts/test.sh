@@ -60,6 +60,13 @@ cargo build -p omni-cli
 step "Java binding: libomni_jni built, JUnit 5 tests under Maven"
 bash scripts/check-java.sh
 
+# --- hardening (issue: hostile clients and inputs) ---------------------------------------
+step "secret-leak sweep: every omni subcommand and error path, canary secrets, RUST_LOG=trace"
+bash scripts/check-secrets.sh
+
+step "fault soak (about 60 s): omni-client and onekyc-client against the sandbox's fault schedule"
+cargo test -p omni-cli --test fault_soak -- --ignored --nocapture
+
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo
 

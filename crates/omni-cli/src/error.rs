@@ -65,6 +65,9 @@ pub enum CliError {
     /// The server could not be reached or its answer could not be read.
     #[error("{0}")]
     Transport(String),
+    /// The output could not be written (a closed pipe, a full disk).
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
     /// The embedded sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(String),

@@ -119,13 +119,13 @@ impl StoreArgs {
 #[group(multiple = false)]
 pub struct BodyArgs {
     /// The body, signed and sent byte for byte.
-    #[arg(long, short = 'd', value_name = "TEXT")]
+    #[arg(long, short = 'd', value_name = "TEXT", allow_hyphen_values = true)]
     pub data: Option<String>,
     /// Read the body from this file, signed and sent byte for byte.
     #[arg(long, value_name = "PATH")]
     pub data_file: Option<PathBuf>,
     /// A JSON body, first rewritten in JSON.stringify form (compact, as JavaScript writes it).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub json: Option<String>,
 }
 
@@ -134,31 +134,24 @@ pub struct BodyArgs {
 #[group(multiple = false)]
 pub struct RawBodyArgs {
     /// The body as received.
-    #[arg(long, short = 'd', value_name = "TEXT")]
+    #[arg(long, short = 'd', value_name = "TEXT", allow_hyphen_values = true)]
     pub data: Option<String>,
     /// Read the body as received from this file.
     #[arg(long, value_name = "PATH")]
     pub data_file: Option<PathBuf>,
 }
 
-/// The exact bytes of a body and where they came from.
+/// The exact bytes of a body.
 #[derive(Debug, Default)]
 pub struct Body {
     /// The bytes on the wire.
     pub bytes: Vec<u8>,
-    /// The file they were read from, when they were.
-    pub file: Option<PathBuf>,
 }
 
 impl Body {
     /// Whether a body is sent at all.
     pub fn is_present(&self) -> bool {
         !self.bytes.is_empty()
-    }
-
-    /// The body as text, when it is UTF-8.
-    pub fn text(&self) -> Option<&str> {
-        std::str::from_utf8(&self.bytes).ok()
     }
 }
 
@@ -168,10 +161,7 @@ fn read_data_file(path: &PathBuf) -> Result<Body, CliError> {
         path: path.display().to_string(),
         cause,
     })?;
-    Ok(Body {
-        bytes,
-        file: Some(path.clone()),
-    })
+    Ok(Body { bytes })
 }
 
 /// `--data` or `--data-file`, whichever was given.
@@ -179,14 +169,158 @@ fn load_raw(data: Option<&String>, file: Option<&PathBuf>) -> Option<Result<Body
     match (data, file) {
         (Some(text), _) => Some(Ok(Body {
             bytes: text.clone().into_bytes(),
-            file: None,
         })),
         (None, Some(path)) => Some(read_data_file(path)),
         (None, None) => None,
     }
 }
 
+/// Where the body of `omni sign` comes from: flag text (already in memory) or a file, which
+/// is read in chunks, never whole, so signing a large file takes bounded memory.
+#[derive(Debug)]
+pub enum BodySource {
+    /// `--data` or `--json` (in JSON.stringify form).
+    Bytes(Vec<u8>),
+    /// `--data-file`.
+    File(PathBuf),
+}
+
+/// What one pass over a body found.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyScan {
+    /// The SHA-256 of the bytes.
+    pub hash: omni_sign::BodyHash,
+    /// How many bytes there are.
+    pub len: u64,
+    /// Whether the bytes are UTF-8 text.
+    pub utf8: bool,
+}
+
+/// The chunk size of a pass over a body file.
+const CHUNK: usize = 64 * 1024;
+
+/// Checks UTF-8 across chunk boundaries: a character split by a boundary is carried over.
+struct Utf8Check {
+    carry: Vec<u8>,
+    valid: bool,
+}
+
+impl Utf8Check {
+    fn new() -> Self {
+        Utf8Check {
+            carry: Vec::new(),
+            valid: true,
+        }
+    }
+
+    /// Feeds `chunk`; returns the text that is complete so far (empty once invalid).
+    fn feed(&mut self, chunk: &[u8], text: &mut String) {
+        text.clear();
+        if !self.valid {
+            return;
+        }
+        self.carry.extend_from_slice(chunk);
+        let valid_up_to = match std::str::from_utf8(&self.carry) {
+            Ok(_) => self.carry.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => {
+                self.valid = false;
+                self.carry = Vec::new();
+                return;
+            }
+        };
+        // The prefix was just checked.
+        text.push_str(std::str::from_utf8(&self.carry[..valid_up_to]).unwrap_or_default());
+        self.carry.drain(..valid_up_to);
+    }
+
+    /// Whether the whole input was UTF-8 (no character left unfinished).
+    fn finish(&self) -> bool {
+        self.valid && self.carry.is_empty()
+    }
+}
+
+impl BodySource {
+    fn unreadable(path: &std::path::Path, cause: std::io::Error) -> CliError {
+        CliError::Unreadable {
+            what: "data file",
+            path: path.display().to_string(),
+            cause,
+        }
+    }
+
+    /// Reads the body once in chunks, calling `each` with every chunk and, while the body is
+    /// UTF-8 so far, the text completed by it.
+    pub fn pass(&self, mut each: impl FnMut(&[u8], &str)) -> Result<BodyScan, CliError> {
+        let mut hasher = omni_sign::BodyHasher::new();
+        let mut utf8 = Utf8Check::new();
+        let mut text = String::new();
+        let mut len = 0u64;
+        let mut feed = |chunk: &[u8]| {
+            hasher.update(chunk);
+            len += chunk.len() as u64;
+            utf8.feed(chunk, &mut text);
+            each(chunk, &text);
+        };
+        match self {
+            BodySource::Bytes(bytes) => bytes.chunks(CHUNK).for_each(&mut feed),
+            BodySource::File(path) => {
+                use std::io::Read as _;
+                let mut file = std::fs::File::open(path).map_err(|e| Self::unreadable(path, e))?;
+                let mut buf = vec![0u8; CHUNK];
+                loop {
+                    let n = match file.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(Self::unreadable(path, e)),
+                    };
+                    feed(&buf[..n]);
+                }
+            }
+        }
+        Ok(BodyScan {
+            hash: hasher.finalize(),
+            len,
+            utf8: utf8.finish(),
+        })
+    }
+
+    /// Like [`BodySource::pass`], for a later pass: fails when the bytes are not those of
+    /// `first` (a file changed between passes would otherwise print a body that does not
+    /// match the signature).
+    pub fn pass_again(
+        &self,
+        first: &BodyScan,
+        each: impl FnMut(&[u8], &str),
+    ) -> Result<(), CliError> {
+        let again = self.pass(each)?;
+        if again.hash != first.hash || again.len != first.len {
+            let path = match self {
+                BodySource::File(path) => path.display().to_string(),
+                BodySource::Bytes(_) => "--data".to_owned(),
+            };
+            return Err(CliError::Environment(format!(
+                "data file `{path}` changed while it was read: sign it again"
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl BodyArgs {
+    /// The body to sign, without reading a `--data-file` into memory.
+    pub fn source(&self) -> Result<BodySource, CliError> {
+        match (&self.data, &self.data_file, &self.json) {
+            (Some(text), _, _) => Ok(BodySource::Bytes(text.clone().into_bytes())),
+            (None, Some(path), _) => Ok(BodySource::File(path.clone())),
+            (None, None, Some(text)) => Ok(BodySource::Bytes(
+                crate::jsontext::stringify_form(text)?.into_bytes(),
+            )),
+            (None, None, None) => Ok(BodySource::Bytes(Vec::new())),
+        }
+    }
+
     /// The bytes to sign and send. `--json` is rewritten in JSON.stringify form; any warning
     /// (an integer beyond 2^53 that JavaScript would change) goes to stderr.
     pub fn load(&self) -> Result<Body, CliError> {
@@ -196,7 +330,6 @@ impl BodyArgs {
         match &self.json {
             Some(text) => Ok(Body {
                 bytes: crate::jsontext::stringify_form(text)?.into_bytes(),
-                file: None,
             }),
             None => Ok(Body::default()),
         }
@@ -218,11 +351,23 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// Parses epoch milliseconds as `x-timestamp` carries them (clap value parser).
+/// Parses epoch milliseconds as `x-timestamp` carries them (clap value parser). The message
+/// is about the flag's value, not a received header.
 pub fn parse_millis(text: &str) -> Result<u64, String> {
     omni_sign::Timestamp::parse(text)
         .map(omni_sign::Timestamp::as_millis)
-        .map_err(|e| e.to_string())
+        .map_err(|_| {
+            let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+            if text.strip_prefix('-').is_some_and(digits) {
+                "a time before 1970: epoch milliseconds cannot be negative".to_owned()
+            } else if digits(text) && text.len() > 1 && text.starts_with('0') {
+                "epoch milliseconds are written without leading zeros".to_owned()
+            } else if digits(text) {
+                format!("epoch milliseconds go up to {}", u64::MAX)
+            } else {
+                "expected epoch milliseconds: ASCII digits only, e.g. 1709024580000".to_owned()
+            }
+        })
 }
 
 /// Quotes `text` for a POSIX shell.
@@ -264,6 +409,30 @@ mod tests {
         let store = cli.store.load().unwrap().unwrap();
         assert_eq!(store.token.as_str(), "stkn_secret_value");
         assert!(!format!("{store:?}").contains("stkn_secret_value"));
+    }
+
+    #[test]
+    fn utf8_check_carries_characters_across_chunks() {
+        let whole = "aé€😀z".as_bytes();
+        for split in 0..=whole.len() {
+            let mut check = Utf8Check::new();
+            let (mut text, mut seen) = (String::new(), String::new());
+            for chunk in [&whole[..split], &whole[split..]] {
+                check.feed(chunk, &mut text);
+                seen.push_str(&text);
+            }
+            assert!(check.finish(), "split at {split}");
+            assert_eq!(seen, "aé€😀z", "split at {split}");
+        }
+        let mut check = Utf8Check::new();
+        let mut text = String::new();
+        check.feed(b"ok\xff", &mut text);
+        check.feed(b"more", &mut text);
+        assert!(!check.finish());
+        assert_eq!(text, "", "no text once the input is known not to be UTF-8");
+        let mut check = Utf8Check::new();
+        check.feed("é".as_bytes().split_at(1).0, &mut text);
+        assert!(!check.finish(), "a character left unfinished at the end");
     }
 
     #[test]

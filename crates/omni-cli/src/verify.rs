@@ -43,7 +43,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SIG")]
     pub signature: Option<String>,
     /// The server clock in epoch milliseconds [default: now].
-    #[arg(long, value_name = "MS", value_parser = input::parse_millis)]
+    #[arg(long, value_name = "MS", value_parser = input::parse_millis, allow_hyphen_values = true)]
     pub now: Option<u64>,
     /// The timestamp window, in milliseconds either side of the server clock.
     #[arg(long, value_name = "MS", default_value_t = omni_sign::DEFAULT_TOLERANCE_MS)]

@@ -316,6 +316,41 @@ mod tests {
     }
 
     #[test]
+    fn window_message_is_exact_at_the_extremes() {
+        use alloc::string::ToString;
+        let ahead = check_window(Timestamp::from_millis(u64::MAX), 0, 300_000).unwrap_err();
+        assert_eq!(
+            ahead.to_string(),
+            "timestamp outside the window: 18446744073709551615 is 18446744073709551615 ms ahead of server time 0 (tolerance 300000 ms)"
+        );
+        assert_eq!(ahead.kind(), "timestamp_outside_window");
+        let behind = check_window(Timestamp::from_millis(0), u64::MAX, 0).unwrap_err();
+        assert_eq!(
+            behind.to_string(),
+            "timestamp outside the window: 0 is 18446744073709551615 ms behind server time 18446744073709551615 (tolerance 0 ms)"
+        );
+        let late = check_window(Timestamp::from_millis(1_000), 301_001, 300_000).unwrap_err();
+        assert!(
+            late.to_string()
+                .contains("1000 is 300001 ms behind server time 301001")
+        );
+    }
+
+    #[test]
+    fn malformed_signature_message_allows_either_case() {
+        use alloc::string::ToString;
+        // Uppercase hex is accepted, so the message must not ask for lowercase.
+        let upper = signed(b"k", NOW)
+            .to_uppercase()
+            .replace("SHA256=", "sha256=");
+        let v = Verifier::new(b"k").unwrap();
+        assert_eq!(verify(&v, &NOW.to_string(), &upper, NOW), Ok(0));
+        let message = Error::MalformedSignature.to_string();
+        assert!(!message.contains("lowercase"), "{message}");
+        assert!(message.contains("64 hex digits"), "{message}");
+    }
+
+    #[test]
     fn auth_003_example_age() {
         // The guide's AUTH_003 example: provided 1756459527238, server 1756460183490, age 656 s.
         let err = check_window(
