@@ -23,8 +23,15 @@ python3 tests/vectors/generate.py --check
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy -D warnings (all targets, all features)"
-cargo clippy --workspace --all-targets --all-features -- -D warnings
+step "cargo clippy -D warnings: library and binary code, with the workspace lints (no unwrap/expect)"
+cargo clippy --workspace --lib --bins --all-features -- -D warnings
+
+step "cargo clippy -D warnings: tests, benches and examples (unwrap and expect allowed there)"
+cargo clippy --workspace --tests --benches --examples --all-features -- -D warnings \
+  -A clippy::unwrap_used -A clippy::expect_used
+
+step "cargo doc --workspace --no-deps with RUSTDOCFLAGS=-D warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
 step "no_std builds of omni-sign (each feature alone: workspace builds unify features and hide std use) and omni-json"
 cargo build -p omni-sign --no-default-features

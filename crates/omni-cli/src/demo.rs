@@ -25,7 +25,7 @@ Starts the sandbox in-process on a free loopback port, runs six steps against it
 /// `omni demo`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
-pub struct DemoArgs {}
+pub(crate) struct DemoArgs {}
 
 /// The clock the demo's Omni client stamps x-timestamp with: set before each step, so the
 /// headers shown are the headers sent.
@@ -102,7 +102,7 @@ fn client_error(e: omni_client::Error) -> CliError {
 }
 
 /// Runs `omni demo`.
-pub async fn run(_args: &DemoArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn run(_args: &DemoArgs) -> Result<ExitCode, CliError> {
     let sandbox = Sandbox::start(SandboxConfig::default().debug(true))
         .await
         .map_err(|e| fail(format!("cannot start: {e}")))?;

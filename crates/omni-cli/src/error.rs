@@ -3,15 +3,15 @@
 use std::process::ExitCode;
 
 /// Exit code of a usage or input error (clap uses the same code for its own usage errors).
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 /// Exit code of a failed check: a rejected signature, a failed remote call.
-pub const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 
 /// Everything that stops a command. No variant holds a secret: the messages name flags,
 /// files and headers, never their secret values (`secrets-never-shown`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum CliError {
+pub(crate) enum CliError {
     /// Neither `OMNI_SECRET_KEY` nor `--secret-file` was given.
     #[error("no secret key: set OMNI_SECRET_KEY or pass --secret-file PATH")]
     MissingSecret,
@@ -75,7 +75,7 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit code: 2 for usage and input errors, 1 for failed remote calls.
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Remote { .. } | CliError::Transport(_) | CliError::Sandbox(_) => {
                 ExitCode::from(EXIT_FAILED)

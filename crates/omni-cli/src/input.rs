@@ -11,7 +11,7 @@ use crate::error::CliError;
 /// Where the partner secret key comes from. It is never a flag value: flags show up in `ps`
 /// and shell history.
 #[derive(Debug, clap::Args)]
-pub struct SecretArgs {
+pub(crate) struct SecretArgs {
     /// Read the partner secret key from this file (one trailing newline is ignored) instead of
     /// the OMNI_SECRET_KEY environment variable.
     #[arg(long, value_name = "PATH")]
@@ -20,7 +20,7 @@ pub struct SecretArgs {
 
 impl SecretArgs {
     /// The secret key: `--secret-file` when given, else `OMNI_SECRET_KEY`.
-    pub fn load(&self) -> Result<SecretKey, CliError> {
+    pub(crate) fn load(&self) -> Result<SecretKey, CliError> {
         let bytes = match &self.secret_file {
             Some(path) => {
                 let mut bytes = std::fs::read(path).map_err(|cause| CliError::Unreadable {
@@ -49,7 +49,7 @@ impl SecretArgs {
 
 /// Store delegation: `x-store-client-id` and `x-store-token`, both or neither.
 #[derive(Debug, clap::Args)]
-pub struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// Act on this store: sends x-store-client-id and x-store-token (the token from
     /// --store-token or OMNI_STORE_TOKEN).
     #[arg(long, value_name = "ID")]
@@ -63,7 +63,7 @@ pub struct StoreArgs {
 /// A store token given as a flag: parsed straight into memory that is zeroed on drop (clap
 /// keeps parsed values, and may clone them), and never shown by `Debug`.
 #[derive(Clone)]
-pub struct TokenArg(Zeroizing<String>);
+pub(crate) struct TokenArg(Zeroizing<String>);
 
 impl std::str::FromStr for TokenArg {
     type Err = std::convert::Infallible;
@@ -81,7 +81,7 @@ impl std::fmt::Debug for TokenArg {
 
 /// A store client id and its token.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     /// `x-store-client-id`.
     pub client_id: String,
     /// `x-store-token`; zeroed on drop.
@@ -92,7 +92,7 @@ impl StoreArgs {
     /// Both parts or neither: one without the other is an error, never a silent omission
     /// (`signed-headers`). OMNI_STORE_TOKEN is only read for a store-scoped call, so it may
     /// stay set for partner-level calls.
-    pub fn load(&self) -> Result<Option<Store>, CliError> {
+    pub(crate) fn load(&self) -> Result<Option<Store>, CliError> {
         match (&self.store_client_id, &self.store_token) {
             (None, None) => Ok(None),
             (None, Some(_)) => Err(CliError::StoreClientIdMissing),
@@ -117,7 +117,7 @@ impl StoreArgs {
 /// A request body to sign and send.
 #[derive(Debug, clap::Args)]
 #[group(multiple = false)]
-pub struct BodyArgs {
+pub(crate) struct BodyArgs {
     /// The body, signed and sent byte for byte.
     #[arg(long, short = 'd', value_name = "TEXT", allow_hyphen_values = true)]
     pub data: Option<String>,
@@ -132,7 +132,7 @@ pub struct BodyArgs {
 /// A body received by a server, as bytes.
 #[derive(Debug, clap::Args)]
 #[group(multiple = false)]
-pub struct RawBodyArgs {
+pub(crate) struct RawBodyArgs {
     /// The body as received.
     #[arg(long, short = 'd', value_name = "TEXT", allow_hyphen_values = true)]
     pub data: Option<String>,
@@ -143,14 +143,14 @@ pub struct RawBodyArgs {
 
 /// The exact bytes of a body.
 #[derive(Debug, Default)]
-pub struct Body {
+pub(crate) struct Body {
     /// The bytes on the wire.
     pub bytes: Vec<u8>,
 }
 
 impl Body {
     /// Whether a body is sent at all.
-    pub fn is_present(&self) -> bool {
+    pub(crate) fn is_present(&self) -> bool {
         !self.bytes.is_empty()
     }
 }
@@ -178,7 +178,7 @@ fn load_raw(data: Option<&String>, file: Option<&PathBuf>) -> Option<Result<Body
 /// Where the body of `omni sign` comes from: flag text (already in memory) or a file, which
 /// is read in chunks, never whole, so signing a large file takes bounded memory.
 #[derive(Debug)]
-pub enum BodySource {
+pub(crate) enum BodySource {
     /// `--data` or `--json` (in JSON.stringify form).
     Bytes(Vec<u8>),
     /// `--data-file`.
@@ -187,7 +187,7 @@ pub enum BodySource {
 
 /// What one pass over a body found.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyScan {
+pub(crate) struct BodyScan {
     /// The SHA-256 of the bytes.
     pub hash: omni_sign::BodyHash,
     /// How many bytes there are.
@@ -251,7 +251,7 @@ impl BodySource {
 
     /// Reads the body once in chunks, calling `each` with every chunk and, while the body is
     /// UTF-8 so far, the text completed by it.
-    pub fn pass(&self, mut each: impl FnMut(&[u8], &str)) -> Result<BodyScan, CliError> {
+    pub(crate) fn pass(&self, mut each: impl FnMut(&[u8], &str)) -> Result<BodyScan, CliError> {
         let mut hasher = omni_sign::BodyHasher::new();
         let mut utf8 = Utf8Check::new();
         let mut text = String::new();
@@ -289,7 +289,7 @@ impl BodySource {
     /// Like [`BodySource::pass`], for a later pass: fails when the bytes are not those of
     /// `first` (a file changed between passes would otherwise print a body that does not
     /// match the signature).
-    pub fn pass_again(
+    pub(crate) fn pass_again(
         &self,
         first: &BodyScan,
         each: impl FnMut(&[u8], &str),
@@ -310,7 +310,7 @@ impl BodySource {
 
 impl BodyArgs {
     /// The body to sign, without reading a `--data-file` into memory.
-    pub fn source(&self) -> Result<BodySource, CliError> {
+    pub(crate) fn source(&self) -> Result<BodySource, CliError> {
         match (&self.data, &self.data_file, &self.json) {
             (Some(text), _, _) => Ok(BodySource::Bytes(text.clone().into_bytes())),
             (None, Some(path), _) => Ok(BodySource::File(path.clone())),
@@ -323,7 +323,7 @@ impl BodyArgs {
 
     /// The bytes to sign and send. `--json` is rewritten in JSON.stringify form; any warning
     /// (an integer beyond 2^53 that JavaScript would change) goes to stderr.
-    pub fn load(&self) -> Result<Body, CliError> {
+    pub(crate) fn load(&self) -> Result<Body, CliError> {
         if let Some(body) = load_raw(self.data.as_ref(), self.data_file.as_ref()) {
             return body;
         }
@@ -338,13 +338,13 @@ impl BodyArgs {
 
 impl RawBodyArgs {
     /// The bytes as received.
-    pub fn load(&self) -> Result<Body, CliError> {
+    pub(crate) fn load(&self) -> Result<Body, CliError> {
         load_raw(self.data.as_ref(), self.data_file.as_ref()).unwrap_or_else(|| Ok(Body::default()))
     }
 }
 
 /// Wall-clock time in epoch milliseconds.
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -353,7 +353,7 @@ pub fn now_ms() -> u64 {
 
 /// Parses epoch milliseconds as `x-timestamp` carries them (clap value parser). The message
 /// is about the flag's value, not a received header.
-pub fn parse_millis(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
     omni_sign::Timestamp::parse(text)
         .map(omni_sign::Timestamp::as_millis)
         .map_err(|_| {
@@ -371,7 +371,7 @@ pub fn parse_millis(text: &str) -> Result<u64, String> {
 }
 
 /// Quotes `text` for a POSIX shell.
-pub fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     if !text.is_empty()
         && text
             .bytes()

@@ -19,7 +19,7 @@ Runs until Ctrl-C. The demo credentials are public: never use them anywhere else
 /// `omni sandbox`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
-pub struct SandboxArgs {
+pub(crate) struct SandboxArgs {
     /// Where to listen (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
     pub addr: SocketAddr,
@@ -29,7 +29,7 @@ pub struct SandboxArgs {
 }
 
 /// Runs `omni sandbox` until Ctrl-C.
-pub async fn run(args: &SandboxArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn run(args: &SandboxArgs) -> Result<ExitCode, CliError> {
     let sandbox = Sandbox::start_on(args.addr, SandboxConfig::default().debug(args.debug))
         .await
         .map_err(|e| CliError::Sandbox(format!("cannot listen on {}: {e}", args.addr)))?;

@@ -21,7 +21,7 @@ The secret key comes from OMNI_SECRET_KEY or --secret-file. Exit codes: 0 signed
 
 /// How `omni sign` prints its result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// `name: value` lines ready to send.
     #[default]
     Headers,
@@ -34,7 +34,7 @@ pub enum OutputFormat {
 /// `omni sign`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
-pub struct SignArgs {
+pub(crate) struct SignArgs {
     /// The HTTP method, uppercase.
     #[arg(long, short = 'X', default_value = "GET")]
     pub method: String,
@@ -71,7 +71,7 @@ struct Signed {
 
 /// Runs `omni sign`. A `--data-file` is read in chunks (hashed first, then, for `-o json`,
 /// read again to print it), so memory stays bounded whatever its size.
-pub fn run(args: &SignArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(args: &SignArgs) -> Result<ExitCode, CliError> {
     let secret = args.secret.load()?;
     let store = args.store.load()?;
     let body = args.body.source()?;

@@ -27,7 +27,7 @@ Exit codes: 0 accepted, 1 rejected, 2 usage or input error.";
 /// `omni verify`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The method received.
     #[arg(long, short = 'X', default_value = "GET")]
     pub method: String,
@@ -60,7 +60,7 @@ pub struct VerifyArgs {
 
 /// How `omni verify` prints its verdict.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum VerifyOutput {
+pub(crate) enum VerifyOutput {
     /// `accept` or `reject: <check>`, then the pitfalls and base strings.
     #[default]
     Text,
@@ -98,7 +98,7 @@ fn parse_header(position: usize, line: &str) -> Result<(String, String), CliErro
 }
 
 /// Runs `omni verify`.
-pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let secret = args.secret.load()?;
     let body = args.body.load()?;
     let mut headers = args

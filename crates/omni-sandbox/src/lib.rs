@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_api;
+mod connection;
 mod error;
 mod fault;
 mod jwt;

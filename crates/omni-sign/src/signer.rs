@@ -98,7 +98,7 @@ impl Signer {
     }
 }
 
-/// The only field, a [`HmacSha256`], zeroes its parts on drop.
+/// The only field, an `Hmac<Sha256>`, zeroes its parts on drop.
 impl ZeroizeOnDrop for Signer {}
 
 impl fmt::Debug for Signer {

@@ -7,11 +7,11 @@ use std::process::{Command, Output};
 use omni_sandbox::{Sandbox, SandboxConfig, demo};
 
 /// The secret the tests sign with.
-pub const SECRET: &str = "partner-secret-key";
+pub(crate) const SECRET: &str = "partner-secret-key";
 
 /// `omni` with a clean environment: no OMNI_* variable leaks in from the caller, and no
 /// RUST_LOG adds log lines to what the tests read.
-pub fn omni() -> Command {
+pub(crate) fn omni() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_omni"));
     cmd.env_remove("RUST_LOG");
     for (key, _) in std::env::vars_os() {
@@ -25,7 +25,7 @@ pub fn omni() -> Command {
 }
 
 /// Runs `cmd` and returns (exit code, stdout, stderr).
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
+pub(crate) fn run(cmd: &mut Command) -> (i32, String, String) {
     let Output {
         status,
         stdout,
@@ -39,7 +39,7 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
 }
 
 /// A fresh directory for one test's files.
-pub fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
@@ -47,13 +47,13 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 /// A sandbox served by a runtime that lives as long as the value.
-pub struct Running {
+pub(crate) struct Running {
     pub sandbox: Sandbox,
     _runtime: tokio::runtime::Runtime,
 }
 
 /// The sandbox with its default configuration on a free loopback port.
-pub fn sandbox() -> Running {
+pub(crate) fn sandbox() -> Running {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -69,7 +69,7 @@ pub fn sandbox() -> Running {
 }
 
 /// `omni` with the demo partner's credentials and the sandbox's base URL.
-pub fn omni_for(s: &Running) -> Command {
+pub(crate) fn omni_for(s: &Running) -> Command {
     let mut cmd = omni();
     cmd.env("OMNI_BASE_URL", s.sandbox.omni_base_url())
         .env("OMNI_CLIENT_ID", demo::PARTNER_CLIENT_ID)
@@ -78,7 +78,7 @@ pub fn omni_for(s: &Running) -> Command {
 }
 
 /// `omni` with the demo OneKYC credentials and the sandbox's base URLs.
-pub fn onekyc_for(s: &Running) -> Command {
+pub(crate) fn onekyc_for(s: &Running) -> Command {
     let mut cmd = omni();
     cmd.env("ONEKYC_CLIENT_ID", demo::ONEKYC_CLIENT_ID)
         .env("ONEKYC_PASS_KEY", demo::ONEKYC_PASS_KEY)
