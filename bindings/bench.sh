@@ -5,24 +5,36 @@
 #   bash bindings/bench.sh [N]        (default N = 100000)
 #
 # Ways: "libomni" is a reusable signer, one FFI call per signature; "libomni ... xK" is the
-# batch entry point omni_signer_sign_many, K requests per call; "native" builds the same base
-# string with the language's own library (Go crypto/hmac, javax.crypto.Mac, PHP hash_hmac,
-# Python hmac), checked to produce the same signature first. The C row is libomni itself with
-# no binding in between: the floor every binding pays, the rest is the cost of its FFI.
-# Needs the toolchains scripts/check-ffi.sh installs.
+# batch entry point omni_signer_sign_many, K requests per call; "jni" is Java's Signer over
+# libomni_jni (omni-sign through JNI), "omni (PyO3)" and "omni (napi-rs)" are the Python
+# module's and the Node package's reusable Signer, each one call per signature (no libomni:
+# native extensions over omni-sign); "native" builds the same base string with the language's
+# own library (Go crypto/hmac, javax.crypto.Mac, PHP hash_hmac, Python hmac, Node
+# crypto.createHmac), checked to produce the same signature first. The C row is libomni itself
+# with no binding in between: the floor every binding pays, the rest is the cost of its FFI.
+# Needs the toolchains scripts/check-ffi.sh and scripts/check-java.sh install; builds the Python
+# module and the Node package as scripts/check-native.sh does (maturin from PyPI into a venv
+# under the target, @napi-rs/cli from npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 n=${1:-100000}
 target=${CARGO_TARGET_DIR:-$root/target}
 case $target in /*) ;; *) target=$root/$target ;; esac
-for cmd in cc go java javac php python3; do
+for cmd in cc go java javac php python3 node; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "error: $cmd missing: run scripts/check-ffi.sh first (it installs the toolchains)" >&2; exit 1; }
 done
-jna=/usr/share/java/jna.jar
-[ -e "$jna" ] || { echo "error: $jna missing: apt-get install libjna-java" >&2; exit 1; }
+# shellcheck source=../scripts/lib/common.sh
+. scripts/lib/common.sh
+# shellcheck source=../scripts/lib/native.sh
+. scripts/lib/native.sh
+python_venv >&2
+python_module >&2
+node_cli >&2
+node_module >&2
 
 cargo build -q --release -p omni-ffi
+CARGO_TARGET_DIR=$target cargo build -q --release --manifest-path bindings/java/native/Cargo.toml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The library is staged at a fixed path, not in $tmp: Go's build cache keeps the cgo link
@@ -41,10 +53,11 @@ export PKG_CONFIG_PATH=$stage/lib/pkgconfig LD_LIBRARY_PATH=$stage/lib OMNI_LIB=
   "$tmp/cbench" "$n"
   (cd bindings/go && GOTOOLCHAIN=local GOPROXY=off go build -o "$tmp/gobench" ./cmd/omnibench)
   "$tmp/gobench" "$n"
-  javac -encoding UTF-8 -cp "$jna" -d "$tmp/java" bindings/java/src/omni/*.java bindings/java/bench/omni/*.java
-  java -cp "$tmp/java:$jna" -Djna.library.path="$stage/lib" omni.OmniBench "$n"
+  javac -encoding UTF-8 -d "$tmp/java" bindings/java/src/main/java/omni/*.java bindings/java/bench/omni/*.java
+  java -cp "$tmp/java" -Domni.library.path="$target/release/libomni_jni.so" omni.OmniBench "$n"
   OMNI_PHP_HEADER=$root/include/omni_php.h php -d ffi.enable=1 bindings/php/bench.php "$n"
-  (cd bindings/python && python3 bench.py "$n")
+  (cd bindings/python && "$py" bench.py "$n")
+  (cd bindings/node && node bench.js "$n")
 } > "$tmp/results.tsv"
 
 python3 - "$tmp/results.tsv" "$n" <<'PY'

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Converts tests/vectors/signing.json into one tab-separated line per case, for the C and Java
-binding tests (neither has a JSON reader in its standard library).
+"""Converts tests/vectors/signing.json into one tab-separated line per case, for the C
+binding tests (C has no JSON reader in its standard library).
 
 Columns: kind ("ok" or "error"), name, then hex of the UTF-8 of secret, method, url,
 partner_client_id, store_client_id, store_token ("-" for null), the decimal timestamp_ms,

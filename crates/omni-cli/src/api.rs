@@ -27,7 +27,7 @@ Prints the onboard URL to send the seller to, the session id, the requestId and 
 
 /// The partner credentials and base URL of an Omni call.
 #[derive(Debug, clap::Args)]
-pub struct OmniArgs {
+pub(crate) struct OmniArgs {
     /// The API base URL, ending in /api/v1 (the sandbox prints its own).
     #[arg(long, env = "OMNI_BASE_URL", value_name = "URL")]
     pub base_url: String,
@@ -43,7 +43,7 @@ pub struct OmniArgs {
 
 impl OmniArgs {
     /// An omni-client for these settings.
-    pub fn client(&self) -> Result<OmniClient, CliError> {
+    pub(crate) fn client(&self) -> Result<OmniClient, CliError> {
         let secret = self.secret.load()?;
         let secret = String::from_utf8(secret.expose_secret().to_vec())
             .map_err(|_| CliError::Environment("the secret key is not valid UTF-8".into()))?;
@@ -60,7 +60,7 @@ impl OmniArgs {
 /// `omni request`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = REQUEST_EXAMPLES)]
-pub struct RequestArgs {
+pub(crate) struct RequestArgs {
     /// The HTTP method, uppercase.
     pub method: String,
     /// The path below the base URL, e.g. /partner/onboard/sessions.
@@ -76,7 +76,7 @@ pub struct RequestArgs {
 /// `omni onboard`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = ONBOARD_EXAMPLES)]
-pub struct OnboardArgs {
+pub(crate) struct OnboardArgs {
     /// Where the seller is sent back once onboarded (an absolute http(s) URL).
     #[arg(long, value_name = "URI")]
     pub redirect_uri: String,
@@ -85,11 +85,14 @@ pub struct OnboardArgs {
 }
 
 /// One line for an omni-client error; the requestId is part of the API errors' own text.
-pub fn from_client_error(e: omni_client::Error, base_url: &str) -> CliError {
+pub(crate) fn from_client_error(e: omni_client::Error, base_url: &str) -> CliError {
     match e {
         omni_client::Error::InvalidInput(e) => CliError::from(e),
         omni_client::Error::InvalidJsonBody(e) => CliError::InvalidJson(e.to_string()),
-        omni_client::Error::Config(message) => CliError::Environment(message),
+        omni_client::Error::Config(e) => CliError::Environment(e.to_string()),
+        e @ (omni_client::Error::ReservedHeader(_)
+        | omni_client::Error::InvalidHeader { .. }
+        | omni_client::Error::InvalidPath { .. }) => CliError::Request(e.to_string()),
         omni_client::Error::Transport(e) => {
             CliError::Transport(format!("cannot reach {base_url}: {}", innermost(&e)))
         }
@@ -105,7 +108,7 @@ pub fn from_client_error(e: omni_client::Error, base_url: &str) -> CliError {
 }
 
 /// The deepest cause of an error: for a refused connection, "Connection refused".
-pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = e;
     while let Some(next) = cause.source() {
         cause = next;
@@ -126,7 +129,7 @@ fn print_response(status: u16, reason: &str, request_id: Option<&str>, body: &[u
 }
 
 /// Runs `omni request`.
-pub async fn request(args: &RequestArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn request(args: &RequestArgs) -> Result<ExitCode, CliError> {
     omni_sign::Method::new(&args.method)?;
     let method = omni_client::Method::from_bytes(args.method.as_bytes())
         .map_err(|_| CliError::Sign(omni_sign::Error::InvalidMethod))?;
@@ -160,7 +163,7 @@ pub async fn request(args: &RequestArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Runs `omni onboard`.
-pub async fn onboard(args: &OnboardArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn onboard(args: &OnboardArgs) -> Result<ExitCode, CliError> {
     let client = args.omni.client()?;
     let session = client
         .onboard_session(&args.redirect_uri)

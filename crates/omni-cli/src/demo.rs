@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use omni_client::{OmniClient, RetryPolicy};
 use omni_diagnose::{BodyForm, DiagnoseOptions, Pitfall, Received, diagnose};
@@ -24,7 +25,7 @@ Starts the sandbox in-process on a free loopback port, runs six steps against it
 /// `omni demo`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
-pub struct DemoArgs {}
+pub(crate) struct DemoArgs {}
 
 /// The clock the demo's Omni client stamps x-timestamp with: set before each step, so the
 /// headers shown are the headers sent.
@@ -32,8 +33,12 @@ pub struct DemoArgs {}
 struct StepClock(Arc<AtomicU64>);
 
 impl omni_client::Clock for StepClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+    fn monotonic(&self) -> Duration {
+        self.wall()
+    }
+
+    fn wall(&self) -> Duration {
+        Duration::from_millis(self.0.load(Ordering::Relaxed))
     }
 }
 
@@ -97,7 +102,7 @@ fn client_error(e: omni_client::Error) -> CliError {
 }
 
 /// Runs `omni demo`.
-pub async fn run(_args: &DemoArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn run(_args: &DemoArgs) -> Result<ExitCode, CliError> {
     let sandbox = Sandbox::start(SandboxConfig::default().debug(true))
         .await
         .map_err(|e| fail(format!("cannot start: {e}")))?;
@@ -125,7 +130,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         .base_url(&sandbox.omni_base_url())
         .client_id(demo::PARTNER_CLIENT_ID)
         .secret_key(demo::PARTNER_SECRET.to_owned())
-        .clock(clock.clone())
+        .clock(Arc::new(clock.clone()))
         .retry_policy(RetryPolicy::none())
         .build()
         .map_err(client_error)?;
@@ -139,7 +144,10 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
     let url = format!("{}/partner/onboard/sessions", sandbox.omni_base_url());
     let redirect = "https://example.com/onboarded";
     let body = format!(r#"{{"redirectUri":"{redirect}"}}"#);
-    let headers = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))?;
+    let headers = SignedHeaders::new(
+        demo::PARTNER_CLIENT_ID.try_into()?,
+        Timestamp::from_millis(now),
+    );
     show_sent(&signer, "POST", &url, &headers, body.as_bytes())?;
     let session = client
         .onboard_session(redirect)
@@ -181,8 +189,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
     clock.0.store(now, Ordering::Relaxed);
     let path = format!("/partner/stores/catalog/{}", demo::CATALOG_ID);
     let url = format!("{}{path}", sandbox.omni_base_url());
-    let headers = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))?
-        .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)?;
+    let headers = store_headers(now)?;
     show_sent(&signer, "GET", &url, &headers, b"")?;
     let response = client
         .store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN.to_owned())
@@ -208,8 +215,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
     let hashed_body = BodyForm::PRETTY_2
         .render(sent_body.as_bytes())
         .ok_or_else(|| fail("the demo body is not JSON"))?;
-    let headers = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))?
-        .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)?;
+    let headers = store_headers(now)?;
     let ours = CanonicalRequest::new("POST", &url, headers, BodyHash::of(hashed_body.as_bytes()))?;
     let signature = signer.sign(&ours);
     show_sent(&signer, "POST", &url, &headers, sent_body.as_bytes())
@@ -329,7 +335,7 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         .submission_urls(&partner)
         .await
         .map_err(|e| fail(format!("Esign call: {e}")))?;
-    show_received(response.status(), None, response.body());
+    show_received(response.status().as_u16(), None, response.body());
     let issued = admin.onekyc_tokens_issued();
     println!("   tokens issued by the sandbox so far: {issued} (the cached token was reused)");
     if response.status() != 200 || issued != 1 {
@@ -339,4 +345,14 @@ async fn mission(sandbox: &Sandbox) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// The demo store's signed headers at `now` (epoch ms).
+fn store_headers(now: u64) -> Result<SignedHeaders<'static>, omni_sign::Error> {
+    SignedHeaders::from_parts(
+        demo::PARTNER_CLIENT_ID,
+        Some(demo::STORE_CLIENT_ID),
+        Some(demo::STORE_TOKEN),
+        Timestamp::from_millis(now),
+    )
 }

@@ -3,15 +3,15 @@
 use std::process::ExitCode;
 
 /// Exit code of a usage or input error (clap uses the same code for its own usage errors).
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 /// Exit code of a failed check: a rejected signature, a failed remote call.
-pub const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 
 /// Everything that stops a command. No variant holds a secret: the messages name flags,
 /// files and headers, never their secret values (`secrets-never-shown`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum CliError {
+pub(crate) enum CliError {
     /// Neither `OMNI_SECRET_KEY` nor `--secret-file` was given.
     #[error("no secret key: set OMNI_SECRET_KEY or pass --secret-file PATH")]
     MissingSecret,
@@ -48,6 +48,9 @@ pub enum CliError {
     /// A signing input is invalid (method, URL, header value, timestamp...).
     #[error("{0}")]
     Sign(omni_sign::Error),
+    /// The request as given cannot be sent (a path that is not a path, a reserved header).
+    #[error("{0}")]
+    Request(String),
     /// An environment variable the command needs is missing or not valid.
     #[error("{0}")]
     Environment(String),
@@ -62,6 +65,9 @@ pub enum CliError {
     /// The server could not be reached or its answer could not be read.
     #[error("{0}")]
     Transport(String),
+    /// The output could not be written (a closed pipe, a full disk).
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
     /// The embedded sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(String),
@@ -69,7 +75,7 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit code: 2 for usage and input errors, 1 for failed remote calls.
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Remote { .. } | CliError::Transport(_) | CliError::Sandbox(_) => {
                 ExitCode::from(EXIT_FAILED)

@@ -27,7 +27,7 @@ Example:
 
 /// Which documented OneKYC environment to default to.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Env {
+pub(crate) enum Env {
     /// The staging base URLs.
     #[default]
     Staging,
@@ -37,14 +37,14 @@ pub enum Env {
 
 /// `omni onekyc`.
 #[derive(Debug, clap::Args)]
-pub struct OnekycArgs {
+pub(crate) struct OnekycArgs {
     #[command(subcommand)]
     pub command: OnekycCommand,
 }
 
 /// The `omni onekyc` subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub enum OnekycCommand {
+pub(crate) enum OnekycCommand {
     /// Fetch a partner token: print its expiry (and the token with --show-token).
     #[command(after_help = TOKEN_EXAMPLES)]
     Token(TokenArgs),
@@ -56,7 +56,7 @@ pub enum OnekycCommand {
 /// Where OneKYC lives and who calls it. Credentials come from ONEKYC_CLIENT_ID and
 /// ONEKYC_PASS_KEY only: a pass key is never a flag.
 #[derive(Debug, clap::Args)]
-pub struct ConnectionArgs {
+pub(crate) struct ConnectionArgs {
     /// The documented environment whose base URLs are used unless overridden.
     #[arg(long, value_enum, default_value_t)]
     pub environment: Env,
@@ -78,7 +78,7 @@ pub struct ConnectionArgs {
 /// A Redis URL given as a flag or in ONEKYC_REDIS_URL: it may hold a password, so `Debug`
 /// never shows it.
 #[derive(Clone)]
-pub struct RedisUrlArg(String);
+pub(crate) struct RedisUrlArg(String);
 
 impl std::str::FromStr for RedisUrlArg {
     type Err = std::convert::Infallible;
@@ -96,7 +96,7 @@ impl std::fmt::Debug for RedisUrlArg {
 
 /// `omni onekyc token`.
 #[derive(Debug, clap::Args)]
-pub struct TokenArgs {
+pub(crate) struct TokenArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Also print the token itself (a secret).
@@ -106,7 +106,7 @@ pub struct TokenArgs {
 
 /// `omni onekyc submission-urls`.
 #[derive(Debug, clap::Args)]
-pub struct SubmissionUrlsArgs {
+pub(crate) struct SubmissionUrlsArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// x-esign-onboarding-partner.
@@ -148,7 +148,7 @@ impl ConnectionArgs {
 
 /// One line for a onekyc-client error: configuration problems are input errors, the rest
 /// failed calls.
-pub fn from_onekyc_error(e: &onekyc_client::Error) -> CliError {
+pub(crate) fn from_onekyc_error(e: &onekyc_client::Error) -> CliError {
     use onekyc_client::Error as E;
     match e {
         E::InvalidCredential { .. }
@@ -158,10 +158,13 @@ pub fn from_onekyc_error(e: &onekyc_client::Error) -> CliError {
         | E::InvalidSetting(_)
         | E::InvalidHeaderValue(_)
         | E::InvalidPath => CliError::Environment(format!("OneKYC: {e}")),
-        E::Transport(cause) => CliError::Transport(format!(
-            "OneKYC: cannot connect: {}",
-            innermost(cause.as_ref())
+        E::Transport { endpoint, source } => CliError::Transport(format!(
+            "OneKYC: {endpoint}: {source}: {}",
+            innermost(source)
         )),
+        E::HttpClient(source) => {
+            CliError::Environment(format!("OneKYC: HTTP client: {}", innermost(source)))
+        }
         other => CliError::Remote {
             message: format!("OneKYC: {other}"),
             request_id: None,
@@ -170,7 +173,7 @@ pub fn from_onekyc_error(e: &onekyc_client::Error) -> CliError {
 }
 
 /// Runs `omni onekyc ...`.
-pub async fn run(args: &OnekycArgs) -> Result<ExitCode, CliError> {
+pub(crate) async fn run(args: &OnekycArgs) -> Result<ExitCode, CliError> {
     match &args.command {
         OnekycCommand::Token(args) => {
             let client = args.connection.client()?;
@@ -191,6 +194,19 @@ pub async fn run(args: &OnekycArgs) -> Result<ExitCode, CliError> {
             if let Some(at) = token.expires_at_unix() {
                 println!("expires_at: {at} (Unix seconds)");
             }
+            let stats = client.token_cache().stats();
+            println!(
+                "token cache: {} fetches ({} failed), last refresh {}",
+                stats.fetches,
+                stats.failures,
+                stats
+                    .last_refresh
+                    .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or("never".to_owned(), |d| format!(
+                        "at {} (Unix seconds)",
+                        d.as_secs()
+                    )),
+            );
             Ok(ExitCode::SUCCESS)
         }
         OnekycCommand::SubmissionUrls(args) => {

@@ -1,13 +1,13 @@
 //! `omni sign`: the headers to send with a request.
 
 use std::fmt::Write as _;
+use std::io::Write;
 use std::process::ExitCode;
 
-use base64::Engine as _;
 use omni_sign::{BodyHash, CanonicalRequest, SignatureFormat, SignedHeaders, Signer, Timestamp};
 
 use crate::error::CliError;
-use crate::input::{self, BodyArgs, SecretArgs, StoreArgs};
+use crate::input::{self, BodyArgs, BodyScan, BodySource, SecretArgs, StoreArgs};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,7 +21,7 @@ The secret key comes from OMNI_SECRET_KEY or --secret-file. Exit codes: 0 signed
 
 /// How `omni sign` prints its result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// `name: value` lines ready to send.
     #[default]
     Headers,
@@ -34,7 +34,7 @@ pub enum OutputFormat {
 /// `omni sign`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
-pub struct SignArgs {
+pub(crate) struct SignArgs {
     /// The HTTP method, uppercase.
     #[arg(long, short = 'X', default_value = "GET")]
     pub method: String,
@@ -47,7 +47,7 @@ pub struct SignArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// x-timestamp in epoch milliseconds [default: now].
-    #[arg(long, value_name = "MS", value_parser = input::parse_millis)]
+    #[arg(long, value_name = "MS", value_parser = input::parse_millis, allow_hyphen_values = true)]
     pub timestamp: Option<u64>,
     #[command(flatten)]
     pub body: BodyArgs,
@@ -69,11 +69,12 @@ struct Signed {
     timestamp_ms: u64,
 }
 
-/// Runs `omni sign`.
-pub fn run(args: &SignArgs) -> Result<ExitCode, CliError> {
+/// Runs `omni sign`. A `--data-file` is read in chunks (hashed first, then, for `-o json`,
+/// read again to print it), so memory stays bounded whatever its size.
+pub(crate) fn run(args: &SignArgs) -> Result<ExitCode, CliError> {
     let secret = args.secret.load()?;
     let store = args.store.load()?;
-    let body = args.body.load()?;
+    let body = args.body.source()?;
     let signer = Signer::new(secret.expose_secret())?;
     let timestamp = Timestamp::from_millis(args.timestamp.unwrap_or_else(input::now_ms));
     let signed_headers = SignedHeaders::from_parts(
@@ -82,12 +83,10 @@ pub fn run(args: &SignArgs) -> Result<ExitCode, CliError> {
         store.as_ref().map(|s| s.token.as_str()),
         timestamp,
     )?;
-    let request = CanonicalRequest::new(
-        &args.method,
-        &args.url,
-        signed_headers,
-        BodyHash::of(&body.bytes),
-    )?;
+    // Checked before the body is read: a bad method or URL fails fast on a large file.
+    CanonicalRequest::new(&args.method, &args.url, signed_headers, BodyHash::of(b""))?;
+    let scan = body.pass(|_, _| {})?;
+    let request = CanonicalRequest::new(&args.method, &args.url, signed_headers, scan.hash)?;
     let format = if args.bare_hex {
         SignatureFormat::BareHex
     } else {
@@ -95,7 +94,7 @@ pub fn run(args: &SignArgs) -> Result<ExitCode, CliError> {
     };
     let signature = signer.sign(&request);
     let mut headers = Vec::new();
-    if body.is_present() {
+    if scan.len > 0 {
         headers.push(("content-type", "application/json".to_owned()));
     }
     signed_headers.for_each(|name, value| headers.push((name, value.to_owned())));
@@ -109,65 +108,114 @@ pub fn run(args: &SignArgs) -> Result<ExitCode, CliError> {
         signature: signature.to_string(),
         timestamp_ms: timestamp.as_millis(),
     };
-    let out = match args.output {
-        OutputFormat::Headers => {
-            signed
-                .headers
-                .iter()
-                .fold(String::new(), |mut out, (name, value)| {
-                    let _ = writeln!(out, "{name}: {value}");
-                    out
-                })
-        }
-        OutputFormat::Json => json_output(args, &signed, &body),
-        OutputFormat::Curl => curl_output(args, &signed, &body),
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.output {
+        OutputFormat::Headers => signed
+            .headers
+            .iter()
+            .try_for_each(|(name, value)| writeln!(out, "{name}: {value}"))
+            .map_err(CliError::from),
+        OutputFormat::Json => json_output(&mut out, args, &signed, &body, &scan),
+        OutputFormat::Curl => out
+            .write_all(curl_output(args, &signed, &body, &scan).as_bytes())
+            .map_err(CliError::from),
     };
-    print!("{out}");
+    written?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn json_output(args: &SignArgs, signed: &Signed, body: &input::Body) -> String {
+/// Writes `value` as a member of the top-level object, indented as serde_json's pretty
+/// printer indents it.
+fn member(out: &mut impl Write, name: &str, value: &serde_json::Value) -> Result<(), CliError> {
+    let pretty = serde_json::to_string_pretty(value).map_err(std::io::Error::from)?;
+    write!(out, "  \"{name}\": {}", pretty.replace('\n', "\n  "))?;
+    Ok(())
+}
+
+/// The JSON object, keys in order, with the body members streamed from the source.
+fn json_output(
+    out: &mut impl Write,
+    args: &SignArgs,
+    signed: &Signed,
+    body: &BodySource,
+    scan: &BodyScan,
+) -> Result<(), CliError> {
     let headers: serde_json::Map<String, serde_json::Value> = signed
         .headers
         .iter()
         .map(|(name, value)| ((*name).to_owned(), value.clone().into()))
         .collect();
-    let mut object = serde_json::json!({
-        "method": args.method,
-        "url": args.url,
-        "timestamp_ms": signed.timestamp_ms,
-        "base_string": signed.base_string,
-        "signature": signed.signature,
-        "headers": headers,
-        "body_base64": base64::engine::general_purpose::STANDARD.encode(&body.bytes),
-    });
-    if let (Some(text), Some(map)) = (body.text(), object.as_object_mut()) {
-        map.insert("body".into(), text.into());
+    out.write_all(b"{\n")?;
+    member(out, "base_string", &signed.base_string.as_str().into())?;
+    out.write_all(b",\n")?;
+    if scan.utf8 {
+        out.write_all(b"  \"body\": \"")?;
+        let mut failed = None;
+        body.pass_again(scan, |_, text| {
+            if failed.is_none() && !text.is_empty() {
+                // Each piece is whole characters, and JSON escapes character by character.
+                let quoted = serde_json::Value::from(text).to_string();
+                let inner = &quoted[1..quoted.len() - 1];
+                failed = out.write_all(inner.as_bytes()).err();
+            }
+        })?;
+        failed.map_or(Ok(()), Err)?;
+        out.write_all(b"\",\n")?;
     }
-    format!("{object:#}\n")
+    out.write_all(b"  \"body_base64\": \"")?;
+    {
+        let mut encoder = base64::write::EncoderWriter::new(
+            &mut *out,
+            &base64::engine::general_purpose::STANDARD,
+        );
+        let mut failed = None;
+        body.pass_again(scan, |chunk, _| {
+            if failed.is_none() {
+                failed = encoder.write_all(chunk).err();
+            }
+        })?;
+        failed.map_or(Ok(()), Err)?;
+        encoder.finish()?;
+    }
+    out.write_all(b"\",\n")?;
+    member(out, "headers", &headers.into())?;
+    out.write_all(b",\n")?;
+    member(out, "method", &args.method.as_str().into())?;
+    out.write_all(b",\n")?;
+    member(out, "signature", &signed.signature.as_str().into())?;
+    out.write_all(b",\n")?;
+    member(out, "timestamp_ms", &signed.timestamp_ms.into())?;
+    out.write_all(b",\n")?;
+    member(out, "url", &args.url.as_str().into())?;
+    out.write_all(b"\n}\n")?;
+    Ok(())
 }
 
-fn curl_output(args: &SignArgs, signed: &Signed, body: &input::Body) -> String {
+/// A curl command that sends exactly what was signed: `--path-as-is` stops curl from
+/// resolving `.` and `..` segments (the server would see another path than the signed one).
+fn curl_output(args: &SignArgs, signed: &Signed, body: &BodySource, scan: &BodyScan) -> String {
     let q = input::shell_quote;
-    let mut out = format!("curl -X {} {}", q(&args.method), q(&args.url));
+    let mut out = format!("curl --path-as-is -X {} {}", q(&args.method), q(&args.url));
     for (name, value) in &signed.headers {
         let _ = write!(out, " \\\n  -H {}", q(&format!("{name}: {value}")));
     }
-    if body.is_present() {
-        match (&body.file, body.text()) {
-            // The file holds the exact bytes; curl's --data-binary sends them untouched.
-            (Some(path), _) => {
-                let _ = write!(
-                    out,
-                    " \\\n  --data-binary {}",
-                    q(&format!("@{}", path.display()))
-                );
-            }
-            (None, Some(text)) => {
-                let _ = write!(out, " \\\n  --data-raw {}", q(text));
-            }
-            (None, None) => {}
+    match body {
+        // The file holds the exact bytes; curl's --data-binary sends them untouched.
+        BodySource::File(path) if scan.len > 0 => {
+            let _ = write!(
+                out,
+                " \\\n  --data-binary {}",
+                q(&format!("@{}", path.display()))
+            );
         }
+        // --data and --json are text: they came from the command line.
+        BodySource::Bytes(bytes) if !bytes.is_empty() => {
+            let text = String::from_utf8_lossy(bytes);
+            let _ = write!(out, " \\\n  --data-raw {}", q(&text));
+        }
+        _ => {}
     }
     out.push('\n');
     out

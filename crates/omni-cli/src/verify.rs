@@ -27,7 +27,7 @@ Exit codes: 0 accepted, 1 rejected, 2 usage or input error.";
 /// `omni verify`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The method received.
     #[arg(long, short = 'X', default_value = "GET")]
     pub method: String,
@@ -43,7 +43,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SIG")]
     pub signature: Option<String>,
     /// The server clock in epoch milliseconds [default: now].
-    #[arg(long, value_name = "MS", value_parser = input::parse_millis)]
+    #[arg(long, value_name = "MS", value_parser = input::parse_millis, allow_hyphen_values = true)]
     pub now: Option<u64>,
     /// The timestamp window, in milliseconds either side of the server clock.
     #[arg(long, value_name = "MS", default_value_t = omni_sign::DEFAULT_TOLERANCE_MS)]
@@ -60,7 +60,7 @@ pub struct VerifyArgs {
 
 /// How `omni verify` prints its verdict.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum VerifyOutput {
+pub(crate) enum VerifyOutput {
     /// `accept` or `reject: <check>`, then the pitfalls and base strings.
     #[default]
     Text,
@@ -98,7 +98,7 @@ fn parse_header(position: usize, line: &str) -> Result<(String, String), CliErro
 }
 
 /// Runs `omni verify`.
-pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
+pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let secret = args.secret.load()?;
     let body = args.body.load()?;
     let mut headers = args
@@ -288,7 +288,7 @@ mod tests {
                       e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         let sig = omni_sign::Signer::new(b"k")
             .unwrap()
-            .sign_base_string_for_diagnosis(faulty)
+            .sign_base_string(faulty)
             .to_string();
         let headers = [
             ("x-partner-client-id", "p"),

@@ -4,49 +4,10 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use common::{omni, run};
-use omni_sandbox::{Sandbox, SandboxConfig, demo};
-
-/// A sandbox served by a runtime that lives as long as the value.
-struct Running {
-    sandbox: Sandbox,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn sandbox() -> Running {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig::default()))
-        .unwrap();
-    Running {
-        sandbox,
-        _runtime: runtime,
-    }
-}
-
-/// `omni` with the demo partner's credentials and the sandbox's base URL.
-fn omni_for(s: &Running) -> Command {
-    let mut cmd = omni();
-    cmd.env("OMNI_BASE_URL", s.sandbox.omni_base_url())
-        .env("OMNI_CLIENT_ID", demo::PARTNER_CLIENT_ID)
-        .env("OMNI_SECRET_KEY", demo::PARTNER_SECRET);
-    cmd
-}
-
-fn onekyc_for(s: &Running) -> Command {
-    let mut cmd = omni();
-    cmd.env("ONEKYC_CLIENT_ID", demo::ONEKYC_CLIENT_ID)
-        .env("ONEKYC_PASS_KEY", demo::ONEKYC_PASS_KEY)
-        .env("ONEKYC_TOKEN_BASE_URL", s.sandbox.onekyc_token_base_url())
-        .env("ONEKYC_ESIGN_BASE_URL", s.sandbox.esign_base_url());
-    cmd
-}
+use common::{omni, omni_for, onekyc_for, run, sandbox};
+use omni_sandbox::demo;
 
 /// A loopback URL nothing listens on: a port just bound and released.
 fn closed_port_url() -> String {
@@ -221,6 +182,10 @@ fn onekyc_token_hides_the_token_unless_asked() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("token: (hidden"), "{out}");
     assert!(out.contains("expires in: "), "{out}");
+    assert!(
+        out.contains("token cache: 1 fetches (0 failed), last refresh at "),
+        "{out}"
+    );
     let (code, out, _) = run(onekyc_for(&s).args(["onekyc", "token", "--show-token"]));
     assert_eq!(code, 0);
     let token = out.lines().find_map(|l| l.strip_prefix("token: ")).unwrap();

@@ -220,7 +220,7 @@ fn curl_output_carries_headers_and_exact_body() {
     ]));
     assert_eq!(code, 0);
     assert!(
-        out.starts_with("curl -X POST 'https://h.example/api/v1/partner/x?a=1'"),
+        out.starts_with("curl --path-as-is -X POST 'https://h.example/api/v1/partner/x?a=1'"),
         "{out}"
     );
     assert!(

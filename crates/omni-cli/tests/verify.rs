@@ -13,7 +13,7 @@ const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 fn faulty(base_string: &str) -> String {
     Signer::new(SECRET.as_bytes())
         .unwrap()
-        .sign_base_string_for_diagnosis(base_string)
+        .sign_base_string(base_string)
         .to_string()
 }
 
@@ -202,7 +202,7 @@ fn pitfall_bare_hex_under_strict() {
 fn an_unexplained_mismatch_says_so() {
     let sig = Signer::new(b"another-key")
         .unwrap()
-        .sign_base_string_for_diagnosis(&partner_base("GET", "/partner/x", TS, EMPTY))
+        .sign_base_string(&partner_base("GET", "/partner/x", TS, EMPTY))
         .to_string();
     let (code, out, _) = verify_partner("/partner/x", TS, &sig, &[]);
     assert_eq!(code, 1, "{out}");

@@ -330,7 +330,7 @@ impl Request {
         }
         // The same per-attempt timeout OmniClient sets by default: a timer each.
         let response = request
-            .timeout(omni_client::DEFAULT_TIMEOUT)
+            .timeout(omni_client::DEFAULT_REQUEST_TIMEOUT)
             .headers(headers)
             .send()
             .await
@@ -371,10 +371,14 @@ fn sign_now(signer: &Signer, method: &str, url: &str, body: &[u8], headers: &mut
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64;
-    let signed = SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now))
-        .unwrap()
-        .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)
-        .unwrap();
+    let signed = SignedHeaders::new(
+        demo::PARTNER_CLIENT_ID.try_into().unwrap(),
+        Timestamp::from_millis(now),
+    )
+    .with_store(
+        demo::STORE_CLIENT_ID.try_into().unwrap(),
+        demo::STORE_TOKEN.try_into().unwrap(),
+    );
     let signature = signer.sign_request(method, url, &signed, body).unwrap();
     omni_sign::http::set_signed_headers(headers, &signed, &signature, SignatureFormat::Prefixed)
         .unwrap();

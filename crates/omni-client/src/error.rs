@@ -26,11 +26,11 @@ pub enum Error {
     /// The request could not be sent or its answer not received (connection refused or
     /// dropped, TLS, protocol error), after the retries the policy allows.
     #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] HttpError),
     /// The request or its answer took longer than the configured timeout, after the retries the
     /// policy allows.
     #[error("request timed out: {0}")]
-    Timeout(#[source] reqwest::Error),
+    Timeout(#[source] HttpError),
     /// A success answer whose body is not the JSON expected.
     #[error("could not decode the response (HTTP {status}{}): {message}; body starts with {excerpt:?}", fmt_request_id(.request_id))]
     Decode {
@@ -43,8 +43,7 @@ pub enum Error {
         /// The first bytes of the body, lossily decoded.
         excerpt: String,
     },
-    /// The request cannot be signed or sent as given (bad header value, store id without token,
-    /// path with a query, ...). Nothing was sent.
+    /// The request cannot be signed or sent as given (store id without token, a URL whose path cannot be signed, ...). Nothing was sent.
     #[error("invalid input: {0}")]
     InvalidInput(#[from] omni_sign::Error),
     /// The typed body cannot be written in JSON.stringify form: in strict mode, an integer
@@ -52,9 +51,106 @@ pub enum Error {
     /// a map key JSON cannot have. Nothing was sent.
     #[error("invalid input: {0}")]
     InvalidJsonBody(#[from] omni_json::Error),
+    /// The caller set a header the client sets itself: one of the signed headers or
+    /// `x-signature`. Nothing was sent.
+    #[error("header {0} is set by the client and cannot be given")]
+    ReservedHeader(&'static str),
+    /// An extra header whose name or value is not valid HTTP. The value is not repeated: it
+    /// may be a credential. Nothing was sent.
+    #[error("invalid extra header {name:?}")]
+    InvalidHeader {
+        /// The name as given.
+        name: String,
+    },
+    /// The request path is not a path below the base URL. Nothing was sent.
+    #[error("invalid request path {path:?}: {reason}")]
+    InvalidPath {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The client is misconfigured (missing or malformed credential, base URL, variable).
     #[error("configuration error: {0}")]
-    Config(String),
+    Config(#[from] ConfigError),
+}
+
+/// Why an [`OmniClient`](crate::OmniClient) could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required environment variable is not set (or not UTF-8).
+    #[error("environment variable {0} is not set (or not UTF-8)")]
+    MissingEnvVar(&'static str),
+    /// No partner client id was given.
+    #[error("the partner client id is required")]
+    MissingClientId,
+    /// No partner secret key was given.
+    #[error("the partner secret key is required")]
+    MissingSecretKey,
+    /// The partner client id cannot be sent as `x-partner-client-id` (`signed-headers`).
+    #[error("partner client id: {0}")]
+    InvalidClientId(omni_sign::Error),
+    /// The secret key cannot be used (empty).
+    #[error("secret key: {0}")]
+    InvalidSecretKey(omni_sign::Error),
+    /// A store client id or token cannot be sent as a header (`signed-headers`).
+    #[error("store credentials: {0}")]
+    InvalidStoreCredentials(omni_sign::Error),
+    /// The base URL is not usable.
+    #[error("invalid base URL: {0}")]
+    InvalidBaseUrl(&'static str),
+    /// The HTTP client could not be built (e.g. no TLS backend).
+    #[error("HTTP client: {0}")]
+    HttpClient(#[source] HttpError),
+}
+
+/// An error of the HTTP stack. Opaque: the underlying error is its
+/// [`source`](std::error::Error::source), so upgrading the HTTP stack changes no type of ours.
+#[derive(Debug)]
+pub struct HttpError(reqwest::Error);
+
+impl HttpError {
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        HttpError(error)
+    }
+
+    /// No connection could be made: nothing reached the server.
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+
+    /// A timeout ran out.
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+
+    pub(crate) fn is_builder(&self) -> bool {
+        self.0.is_builder()
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What happened, without repeating the source's own text.
+        f.write_str(if self.0.is_connect() {
+            "could not connect"
+        } else if self.0.is_timeout() {
+            "timed out"
+        } else if self.0.is_builder() {
+            "could not be built"
+        } else if self.0.is_body() || self.0.is_decode() {
+            "failed while reading the answer"
+        } else {
+            "failed"
+        })
+    }
+}
+
+impl std::error::Error for HttpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }
 
 fn fmt_request_id(id: &Option<String>) -> String {

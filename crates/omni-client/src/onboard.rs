@@ -35,13 +35,13 @@ pub struct OnboardSession {
 impl OnboardSession {
     /// Whether [`OnboardSession::expires_at`] has passed on the client's clock.
     pub fn is_expired(&self) -> bool {
-        let now = UNIX_EPOCH + Duration::from_millis(self.clock.now_ms());
+        let now = UNIX_EPOCH + self.clock.wall();
         now >= self.expires_at
     }
 
     /// Time left before expiry; zero once expired.
     pub fn remaining(&self) -> Duration {
-        let now = UNIX_EPOCH + Duration::from_millis(self.clock.now_ms());
+        let now = UNIX_EPOCH + self.clock.wall();
         self.expires_at
             .duration_since(now)
             .unwrap_or(Duration::ZERO)
@@ -93,7 +93,7 @@ impl OmniClient {
             .json(&OnboardRequest { redirect_uri })
             .send()
             .await?;
-        let received_ms = self.clock().now_ms();
+        let received_ms = crate::clock::millis(self.clock().wall());
         let answer: OnboardAnswer = response.json()?;
         let expires_ms = session_expiry_ms(received_ms, self.skew_offset_ms(), &answer.onboard_url);
         Ok(OnboardSession {
@@ -207,7 +207,7 @@ mod tests {
             sid: "sid".into(),
             request_id: None,
             expires_at: UNIX_EPOCH,
-            clock: Arc::new(crate::SystemClock),
+            clock: Arc::new(crate::SystemClock::new()),
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("eyJ"), "{shown}");

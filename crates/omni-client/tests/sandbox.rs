@@ -313,7 +313,10 @@ async fn skew_retry_applies_to_post_and_the_session_expiry_is_on_the_local_clock
 async fn an_injected_client_clock_ten_minutes_slow_is_corrected_too() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox)
-        .clock(OffsetClock::new(SystemClock, -TEN_MINUTES_MS))
+        .clock(std::sync::Arc::new(OffsetClock::new(
+            SystemClock::new(),
+            -TEN_MINUTES_MS,
+        )))
         .build()
         .unwrap();
     client
@@ -551,7 +554,7 @@ async fn malformed_json_is_a_decode_error_with_an_excerpt() {
 async fn latency_beyond_the_timeout_is_retried_for_get_and_a_timeout_error_for_post() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox)
-        .timeout(Some(Duration::from_millis(300)))
+        .request_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
     let store = client

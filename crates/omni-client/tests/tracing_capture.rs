@@ -53,7 +53,7 @@ async fn a_full_run_logs_no_secret_token_or_signature() {
     sandbox.admin().set_debug(true);
     sandbox.admin().shift_clock(600_000);
     let client = builder(&sandbox)
-        .timeout(Some(Duration::from_millis(300)))
+        .request_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
     let store = client

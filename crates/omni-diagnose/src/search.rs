@@ -129,7 +129,7 @@ fn line_sets(received: &[(&str, &str)], canonical: &CanonicalRequest<'_>) -> Vec
     let signed = canonical.headers();
     let partner_only = signed
         .store_client_id()
-        .and_then(|_| SignedHeaders::new(signed.partner_client_id(), signed.timestamp()).ok());
+        .map(|_| SignedHeaders::new(signed.partner_client_id(), signed.timestamp()));
     let mut out = Vec::new();
     for (headers, base) in [
         (Some(*signed), &[][..]),
@@ -243,7 +243,7 @@ pub(crate) fn search(
                     continue;
                 }
                 let text = base_string(method, &path.value, &lines.value, &body.value.hex, false);
-                if signer.sign_base_string_for_diagnosis(&text) == *signature {
+                if signer.sign_base_string(&text) == *signature {
                     found.push(Combination {
                         pitfalls,
                         body_form: body.value.form,

@@ -17,7 +17,7 @@ const TOKEN: &str = "stkn_very_secret";
 fn faulty(base_string: &str) -> String {
     Signer::new(SECRET)
         .unwrap()
-        .sign_base_string_for_diagnosis(base_string)
+        .sign_base_string(base_string)
         .to_string()
 }
 
@@ -283,7 +283,7 @@ fn bare_hex_under_strict() {
 fn an_unexplained_mismatch_has_no_combination() {
     let sig = Signer::new(b"another-key")
         .unwrap()
-        .sign_base_string_for_diagnosis(&partner_base("GET", "/partner/x", TS, EMPTY))
+        .sign_base_string(&partner_base("GET", "/partner/x", TS, EMPTY))
         .to_string();
     let h = partner(TS, &sig);
     let v = run("GET", "/partner/x", &pairs(&h), br#"{"a":1}"#);

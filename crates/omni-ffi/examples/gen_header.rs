@@ -21,7 +21,7 @@ fn main() -> ExitCode {
 }
 
 /// Writes both headers into `dir`.
-pub fn generate(dir: &Path) -> Result<(), String> {
+pub(crate) fn generate(dir: &Path) -> Result<(), String> {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .map_err(|e| format!("reading cbindgen.toml: {e}"))?;

@@ -11,6 +11,7 @@ use crate::status::{guard, omni_status};
 /// One received header, its name and value exactly as received (any case; a repeated header
 /// is given once per occurrence).
 #[repr(C)]
+#[derive(Debug)]
 pub struct omni_header {
     /// The header name. Required.
     pub name: *const c_char,

@@ -5,6 +5,7 @@ use omni_sign::Signer;
 use crate::status::omni_status;
 
 /// A signer holding one partner secret key's precomputed HMAC state. Opaque.
+#[derive(Debug)] // omni_sign::Signer's Debug shows no key material
 pub struct omni_signer {
     signer: Signer,
 }

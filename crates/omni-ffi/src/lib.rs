@@ -77,6 +77,7 @@ pub const OMNI_DEFAULT_TOLERANCE_MS: i64 = 300_000;
 /// One request of omni_signer_sign_many. The same rules as the arguments of omni_sign apply to
 /// each field.
 #[repr(C)]
+#[derive(Debug)]
 pub struct omni_request {
     /// The HTTP method, uppercase. Required.
     pub method: *const c_char,

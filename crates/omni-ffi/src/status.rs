@@ -106,7 +106,7 @@ status_texts! {
     OMNI_BUFFER_TOO_SMALL => c"the output buffer is too small; out_len holds the length needed",
     OMNI_INVALID_INPUT => c"invalid argument: unknown flag bits, a negative clock or tolerance, a length beyond PTRDIFF_MAX, or (in a binding) a string holding a NUL byte",
     OMNI_TIMESTAMP_OUTSIDE_WINDOW => c"the timestamp is outside the window around the server clock",
-    OMNI_MALFORMED_SIGNATURE => c"malformed x-signature: expected sha256=<64 lowercase hex>",
+    OMNI_MALFORMED_SIGNATURE => c"malformed x-signature: expected sha256=<64 hex digits>",
     OMNI_SIGNATURE_MISMATCH => c"signature mismatch",
     OMNI_PANIC => c"internal error (panic) in libomni",
     OMNI_INVALID_JSON => c"invalid JSON, or JSON that a JavaScript parse would change",

@@ -66,12 +66,15 @@ async fn one(
         ),
     };
     let url = format!("{base}{target}");
-    let mut headers =
-        SignedHeaders::new(demo::PARTNER_CLIENT_ID, Timestamp::from_millis(now_ms)).unwrap();
+    let mut headers = SignedHeaders::new(
+        demo::PARTNER_CLIENT_ID.try_into().unwrap(),
+        Timestamp::from_millis(now_ms),
+    );
     if store {
-        headers = headers
-            .with_store(demo::STORE_CLIENT_ID, demo::STORE_TOKEN)
-            .unwrap();
+        headers = headers.with_store(
+            demo::STORE_CLIENT_ID.try_into().unwrap(),
+            demo::STORE_TOKEN.try_into().unwrap(),
+        );
     }
     let signature = signer.sign_request(method, &url, &headers, body).unwrap();
     let mut request = if method == "GET" {

@@ -48,14 +48,19 @@ impl Admin {
     }
 
     /// Moves the sandbox clock by `ms` (cumulative; negative moves it back). The sandbox
-    /// clock is the wall clock plus the total shift; it drives the signature window, onboard
-    /// token expiry and OneKYC token expiry.
+    /// clock is the wall clock plus the total shift, kept within the epoch and the year 9999;
+    /// it drives the signature window, onboard token expiry and OneKYC token expiry. The
+    /// total shift saturates at `i64::MIN` / `i64::MAX` instead of wrapping.
     pub fn shift_clock(&self, ms: i64) {
         self.state.shift_clock(ms);
     }
 
     /// Stops the sandbox clock at `at_ms` (epoch ms), so that ages and expiries are exact
     /// in tests; [`Admin::shift_clock`] still moves it. [`Admin::unpin_clock`] lets it run.
+    ///
+    /// The sandbox clock never passes 253402300799999 (9999-12-31T23:59:59.999Z, the last
+    /// instant ISO-8601 writes with four year digits): a later pin is taken as that instant
+    /// (the HTTP knob refuses it with 422 instead).
     pub fn pin_clock(&self, at_ms: u64) {
         self.state.pin_clock(Some(at_ms));
     }
@@ -109,13 +114,17 @@ impl Admin {
         self.state.clear_faults();
     }
 
-    /// How many requests arrived for `path` (the path alone, query excluded), faulted ones
-    /// included, `/_sandbox/` excluded.
+    /// How many requests arrived for the route `path` falls under, faulted ones included,
+    /// `/_sandbox/` excluded. Requests are counted per route pattern (query excluded):
+    /// `/api/v1/partner/stores/catalog/a` and `/api/v1/partner/stores/catalog/b` share the
+    /// count of `/api/v1/partner/stores/catalog/{id}`, and every path no route serves shares
+    /// one `(unrouted)` count, so the counters keep a fixed size whatever clients send.
     pub fn request_count(&self, path: &str) -> u64 {
         self.state.request_count(path)
     }
 
-    /// Every path's request count.
+    /// Every route pattern's request count, for the patterns that counted any (keys such as
+    /// `/api/v1/partner/stores/catalog/{id}` and `(unrouted)`).
     pub fn request_counts(&self) -> HashMap<String, u64> {
         self.state.counts()
     }

@@ -15,7 +15,8 @@ use serde_json::json;
 
 use crate::fault::Fault;
 use crate::reply::json_response;
-use crate::state::State;
+use crate::routes::{PATTERNS, bucket};
+use crate::state::{MAX_CLOCK_MS, State};
 
 type Shared = AxumState<Arc<State>>;
 
@@ -128,7 +129,18 @@ async fn onekyc(AxumState(s): Shared, AdminJson(p): AdminJson<OneKycIn>) -> Resp
     ok()
 }
 
+/// A pin outside `0..=MAX_CLOCK_MS` (the year 10000 on) is refused with 422 and changes
+/// nothing; shifts saturate.
 async fn clock_shift(AxumState(s): Shared, AdminJson(c): AdminJson<ClockIn>) -> Response {
+    if c.pin_ms.is_some_and(|at| at > MAX_CLOCK_MS) {
+        return json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({
+                "ok": false,
+                "error": format!("pinMs must be within 0..={MAX_CLOCK_MS} (9999-12-31T23:59:59.999Z)"),
+            }),
+        );
+    }
     if c.unpin == Some(true) {
         s.pin_clock(None);
     }
@@ -208,8 +220,12 @@ async fn clear_faults(AxumState(s): Shared) -> Response {
 
 async fn counts(AxumState(s): Shared, Query(q): Query<CountQuery>) -> Response {
     let body = match q.path {
-        Some(path) => json!({ "path": path, "count": s.request_count(&path) }),
-        None => json!({ "paths": s.counts(), "onekycTokensIssued": s.tokens_issued() }),
+        Some(path) => json!({
+            "path": path,
+            "route": PATTERNS[bucket(&path)],
+            "count": s.request_count(&path),
+        }),
+        None => json!({ "routes": s.counts(), "onekycTokensIssued": s.tokens_issued() }),
     };
     json_response(StatusCode::OK, &body)
 }

@@ -36,8 +36,14 @@ pub(crate) struct Claims {
 /// Why a token was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Rejection {
-    /// Not three base64url parts, bad header, bad signature, wrong issuer or audience.
-    Invalid,
+    /// Not a token of this shape: not three base64url parts, a header or claims that do not
+    /// parse, another algorithm, a signature that is not 32 bytes.
+    Malformed,
+    /// Well formed, but its signature is not this key's: signed with another key, or changed
+    /// after signing.
+    ForeignSignature,
+    /// Signed with this key, but not an onboard token (another issuer or audience).
+    NotOnboard,
     /// Well signed, but `exp` has passed on the sandbox clock.
     Expired,
 }
@@ -68,42 +74,51 @@ impl Key {
         token
     }
 
-    /// Verifies signature, header, issuer, audience and expiry at `now_secs`.
+    /// Checks the token's shape, then its signature, then issuer, audience and expiry at
+    /// `now_secs`. The shape is read before the signature is checked only to tell a damaged
+    /// token from one signed elsewhere; nothing unverified is returned.
     pub(crate) fn decode(&self, token: &str, now_secs: u64) -> Result<Claims, Rejection> {
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(Rejection::Invalid);
+            return Err(Rejection::Malformed);
         };
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| Rejection::Invalid)?;
-        let expected = self.mac(&token[..header.len() + 1 + payload.len()]);
-        if !bool::from(expected.as_slice().ct_eq(&signature)) {
-            return Err(Rejection::Invalid);
-        }
         let header: serde_json::Value = URL_SAFE_NO_PAD
             .decode(header)
             .ok()
             .and_then(|h| serde_json::from_slice(&h).ok())
-            .ok_or(Rejection::Invalid)?;
+            .ok_or(Rejection::Malformed)?;
         if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
-            return Err(Rejection::Invalid);
+            return Err(Rejection::Malformed);
         }
         let claims: Claims = URL_SAFE_NO_PAD
             .decode(payload)
             .ok()
             .and_then(|p| serde_json::from_slice(&p).ok())
-            .ok_or(Rejection::Invalid)?;
+            .ok_or(Rejection::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .ok()
+            .filter(|s| s.len() == 32)
+            .ok_or(Rejection::Malformed)?;
+        let expected = self.mac(&token[..token.len() - signature_len(token)]);
+        if !bool::from(expected.as_slice().ct_eq(&signature)) {
+            return Err(Rejection::ForeignSignature);
+        }
         if claims.iss != ISSUER || claims.aud != AUDIENCE {
-            return Err(Rejection::Invalid);
+            return Err(Rejection::NotOnboard);
         }
         if now_secs >= claims.exp {
             return Err(Rejection::Expired);
         }
         Ok(claims)
     }
+}
+
+/// The length of `token`'s last part and the dot before it.
+fn signature_len(token: &str) -> usize {
+    token.rfind('.').map_or(0, |dot| token.len() - dot)
 }
 
 #[cfg(test)]
@@ -131,14 +146,38 @@ mod tests {
         assert_eq!(key.decode(&token, 1179).unwrap().sid, "s");
         assert_eq!(key.decode(&token, 1180).unwrap_err(), Rejection::Expired);
         let mut tampered = token.clone().into_bytes();
-        let i = token.find('.').unwrap() + 3;
+        // The first character of the signature: still 32 bytes, not this key's.
+        let i = token.rfind('.').unwrap() + 1;
         tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap();
-        assert_eq!(key.decode(&tampered, 1000).unwrap_err(), Rejection::Invalid);
+        assert_eq!(
+            key.decode(&tampered, 1000).unwrap_err(),
+            Rejection::ForeignSignature
+        );
         assert_eq!(
             Key::random().decode(&token, 1000).unwrap_err(),
-            Rejection::Invalid
+            Rejection::ForeignSignature
         );
-        assert_eq!(key.decode("a.b", 1000).unwrap_err(), Rejection::Invalid);
+        for mangled in [
+            "a.b",
+            "a.b.c.d",
+            &token[..token.len() - 5],
+            &token[10..],
+            &token.replacen('.', "", 1),
+        ] {
+            assert_eq!(
+                key.decode(mangled, 1000).unwrap_err(),
+                Rejection::Malformed,
+                "{mangled}"
+            );
+        }
+        let other_audience = Claims {
+            aud: "elsewhere".into(),
+            ..claims(1000)
+        };
+        assert_eq!(
+            key.decode(&key.encode(&other_audience), 1000).unwrap_err(),
+            Rejection::NotOnboard
+        );
     }
 }

@@ -3,12 +3,15 @@
 
 mod admin;
 mod admin_api;
+mod connection;
 mod error;
 mod fault;
 mod jwt;
 mod omni;
 mod onekyc;
 mod reply;
+mod routes;
+mod seller;
 mod server;
 mod state;
 

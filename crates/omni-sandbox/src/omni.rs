@@ -1,11 +1,10 @@
-//! The Omni Partner API: the HMAC guard on `/api/v1/partner/**`, its routes, and the seller
-//! page that onboard URLs point at.
+//! The Omni Partner API: the HMAC guard on `/api/v1/partner/**` and its routes.
 
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Extension;
-use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -15,9 +14,10 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::jwt::{self, Claims, Rejection};
-use crate::reply::{ApiError, RequestId, omni_ok};
-use crate::state::{State, read};
+use crate::jwt::{self, Claims};
+use crate::reply::{ApiError, RequestId, omni_ok, read_body};
+use crate::routes::PartnerRoute;
+use crate::state::{MAX_CLOCK_MS, State, read};
 
 /// What the guard verified, echoed by the store routes.
 #[derive(Debug)]
@@ -53,8 +53,10 @@ const SIGNED: [&str; 5] = [
     header::SIGNATURE,
 ];
 
-/// ISO-8601 UTC with milliseconds, as in the guide's `details.timestamp`.
+/// ISO-8601 UTC with milliseconds, as in the guide's `details.timestamp`. Instants past
+/// `MAX_CLOCK_MS` (the year 10000 on, which the format cannot write) are written as it.
 pub(crate) fn iso_millis(ms: u64) -> String {
+    let ms = ms.min(MAX_CLOCK_MS);
     humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
 }
 
@@ -171,7 +173,7 @@ pub(crate) fn guard(
     request.signature_header().map_err(|e| request_error(&e))?;
     let signed = canonical.headers();
     let partners = read(&state.partners);
-    let partner_id = signed.partner_client_id();
+    let partner_id = signed.partner_client_id().as_str();
     let Some(partner) = partners.get(partner_id) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -204,6 +206,8 @@ pub(crate) fn guard(
         },
     };
     if let (Some(store), Some(token)) = (signed.store_client_id(), signed.store_token()) {
+        let store = store.as_str();
+        let token = token.expose_secret();
         let known = partner
             .stores
             .get(store)
@@ -220,7 +224,7 @@ pub(crate) fn guard(
     Ok(Authorized {
         partner_client_id: partner_id.to_owned(),
         pid: partner.pid,
-        store_client_id: signed.store_client_id().map(str::to_owned),
+        store_client_id: signed.store_client_id().map(|id| id.as_str().to_owned()),
         key_id: verified.key_id.to_owned(),
         path: canonical.path().as_str().to_owned(),
         body_hash: canonical.body_hash(),
@@ -235,19 +239,23 @@ pub(crate) async fn partner(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
+    let body = match read_body(request, state.body_read_timeout, id).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
     let auth = match guard(&state, &method, &uri, &headers, &body) {
         Ok(auth) => auth,
         Err(e) => return e.into_response(id),
     };
-    let result = match (method.clone(), auth.path.as_str()) {
-        (Method::POST, "/partner/onboard/sessions") => onboard(&state, &auth, &body, id),
-        (Method::POST, "/partner/stores/catalog/sync") => store_sync(&auth, &method, &body, id),
-        (Method::GET, path) if catalog_id(path).is_some() => {
-            store_catalog(&auth, &method, catalog_id(path).unwrap_or_default(), id)
+    let result = match (&method, PartnerRoute::of(&auth.path)) {
+        (&Method::POST, Some(PartnerRoute::Onboard)) => onboard(&state, &auth, &body, id),
+        (&Method::POST, Some(PartnerRoute::Sync)) => store_sync(&auth, &method, &body, id),
+        (&Method::GET, Some(PartnerRoute::Catalog(catalog))) => {
+            store_catalog(&auth, &method, catalog, id)
         }
-        (_, "/partner/onboard/sessions" | "/partner/stores/catalog/sync") => Err(ApiError::new(
+        (_, Some(PartnerRoute::Onboard | PartnerRoute::Sync)) => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "ROUTE_002",
             "Method not allowed",
@@ -259,11 +267,6 @@ pub(crate) async fn partner(
         )),
     };
     result.unwrap_or_else(|e| e.into_response(id))
-}
-
-fn catalog_id(path: &str) -> Option<&str> {
-    path.strip_prefix("/partner/stores/catalog/")
-        .filter(|id| !id.is_empty() && !id.contains('/'))
 }
 
 fn require_store(auth: &Authorized) -> Result<&str, ApiError> {
@@ -323,7 +326,9 @@ fn store_sync(
     )
 }
 
-/// `redirectUri` must be an absolute http(s) URL with a host.
+/// `redirectUri` must be an absolute http(s) URL with a host (so never `javascript:` or
+/// `data:`), written in visible ASCII as a URI is: the seller page sends it back byte for byte
+/// as a `Location`, and the URL parser would silently drop tabs and line breaks.
 fn redirect_uri(body: &[u8]) -> Result<String, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|_| ApiError::validation("Body must be a JSON object"))?;
@@ -336,8 +341,10 @@ fn redirect_uri(body: &[u8]) -> Result<String, ApiError> {
     let Some(uri) = uri.as_str() else {
         return Err(ApiError::validation("redirectUri must be a string"));
     };
-    let valid = url::Url::parse(uri)
-        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    let visible = !uri.is_empty() && uri.bytes().all(|b| b.is_ascii_graphic());
+    let valid = visible
+        && url::Url::parse(uri)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
     if !valid {
         return Err(ApiError::validation(
             "redirectUri must be an absolute http(s) URL",
@@ -379,69 +386,4 @@ fn onboard(
         json!({ "onboardUrl": onboard_url, "sid": sid }),
         id,
     ))
-}
-
-/// `GET /auth/partner?clientId=..&token=..`: the seller page. 200 for a valid, unexpired
-/// token (on the sandbox clock), 401 otherwise.
-pub(crate) async fn seller_page(
-    AxumState(state): AxumState<Arc<State>>,
-    Extension(id): Extension<RequestId>,
-    uri: Uri,
-) -> Response {
-    let mut token = None;
-    let mut client_id = None;
-    for (key, value) in url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
-        match &*key {
-            "token" => token = Some(value.into_owned()),
-            "clientId" => client_id = Some(value.into_owned()),
-            _ => {}
-        }
-    }
-    let Some(token) = token else {
-        return ApiError::validation("token is required").into_response(id);
-    };
-    let claims = match state.jwt_key.decode(&token, state.now_ms() / 1000) {
-        Ok(claims) => claims,
-        Err(Rejection::Expired) => {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "ONB_001",
-                "Onboard session expired: the partner must create a new onboard session",
-            )
-            .into_response(id);
-        }
-        Err(Rejection::Invalid) => return invalid_session().into_response(id),
-    };
-    let partner = read(&state.partners)
-        .iter()
-        .find(|(_, p)| p.pid.to_string() == claims.pid)
-        .map(|(client, _)| client.clone());
-    let Some(partner) = partner else {
-        return invalid_session().into_response(id);
-    };
-    if client_id.is_some_and(|c| c != partner) {
-        return invalid_session().into_response(id);
-    }
-    omni_ok(
-        StatusCode::OK,
-        json!({
-            "success": true,
-            "data": {
-                "page": "Sandbox seller onboarding: the session is valid",
-                "sid": claims.sid,
-                "partnerClientId": partner,
-                "redirectUri": claims.redirect_uri,
-                "expiresAt": claims.exp,
-            }
-        }),
-        id,
-    )
-}
-
-fn invalid_session() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "ONB_002",
-        "Invalid onboard session token",
-    )
 }

@@ -9,32 +9,70 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt as _;
 use uuid::Uuid;
 
 use crate::admin::Admin;
+use crate::connection::{connection, refuse};
 use crate::error::Error;
 use crate::fault::Fault;
 use crate::reply::{ApiError, RequestId, json_response, onekyc_error};
+use crate::routes::{
+    ESIGN_PREFIX, ONEKYC_TOKEN_PREFIX, SELLER_CONTINUE, SELLER_PAGE, SUBMISSIONS_PATH, TOKEN_PATH,
+};
 use crate::state::State;
-use crate::{admin_api, demo, omni, onekyc};
+use crate::{admin_api, demo, omni, onekyc, seller};
 
-/// Path prefix of [`Sandbox::onekyc_token_base_url`]; the token route is also served at the
-/// root, as the OneKYC page writes it, for `curl`.
-const ONEKYC_TOKEN_PREFIX: &str = "/onekyc-token";
-/// Path prefix of [`Sandbox::esign_base_url`]; also served at the root.
-const ESIGN_PREFIX: &str = "/onekyc";
-const TOKEN_PATH: &str = "/v1/esign/partner/authentication";
-const SUBMISSIONS_PATH: &str = "/esign-partner/v1/submissions/urls";
+/// How long a client has to send a whole request head, from its first byte.
+const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a route that reads a request body waits for all of it.
+const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may stay open with no request in flight and no byte of a new one.
+const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The cap on concurrent connections when the file-descriptor limit allows more.
+const MAX_DEFAULT_CONNECTIONS: usize = 4096;
+/// File descriptors left to the rest of the process under the default cap.
+const FD_HEADROOM: u64 = 64;
+/// Connections past the cap being answered 503 at once; further ones are closed unanswered.
+/// Half the descriptor headroom, so refusing never exhausts it.
+const MAX_REFUSING: usize = 32;
+/// `Retry-After` of the 503 answered past the connection cap, in seconds.
+pub(crate) const RETRY_AFTER_SECS: u32 = 1;
+
+/// `min(4096, RLIMIT_NOFILE - 64)`: every connection holds a descriptor, and accepting past the
+/// limit fails for the whole process.
+fn default_max_connections() -> usize {
+    #[cfg(unix)]
+    {
+        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        match soft {
+            Some(n) => usize::try_from(n.saturating_sub(FD_HEADROOM))
+                .unwrap_or(usize::MAX)
+                .clamp(1, MAX_DEFAULT_CONNECTIONS),
+            None => MAX_DEFAULT_CONNECTIONS,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        MAX_DEFAULT_CONNECTIONS
+    }
+}
+
+/// The connection limits of a running sandbox.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_connections: usize,
+}
 
 /// How a sandbox starts: which credentials are registered, and its initial modes.
 ///
@@ -48,6 +86,7 @@ pub struct SandboxConfig {
     onekyc_token_lifetime: Duration,
     debug: bool,
     restringify: bool,
+    limits: Limits,
 }
 
 impl Default for SandboxConfig {
@@ -75,6 +114,10 @@ impl fmt::Debug for SandboxConfig {
             .field("onekyc_token_lifetime", &self.onekyc_token_lifetime)
             .field("debug", &self.debug)
             .field("restringify", &self.restringify)
+            .field("header_read_timeout", &self.limits.header_read_timeout)
+            .field("body_read_timeout", &self.limits.body_read_timeout)
+            .field("idle_timeout", &self.limits.idle_timeout)
+            .field("max_connections", &self.limits.max_connections)
             .finish()
     }
 }
@@ -89,7 +132,48 @@ impl SandboxConfig {
             onekyc_token_lifetime: crate::state::DEFAULT_TOKEN_LIFETIME,
             debug: false,
             restringify: false,
+            limits: Limits {
+                header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+                body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+                idle_timeout: DEFAULT_IDLE_TIMEOUT,
+                max_connections: default_max_connections(),
+            },
         }
+    }
+
+    /// How long a client has to send a whole request head (request line and headers), from
+    /// the first byte of it (default 10 s). A connection that takes longer is closed
+    /// unanswered.
+    #[must_use]
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a route that reads a request body waits for all of it, from the moment it
+    /// starts reading (default 30 s); past it the answer is 408 `REQ_003` and the connection is
+    /// closed.
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may sit with no request in flight and no byte of a new request
+    /// (default 30 s): a fresh connection, or a kept-alive one after an answer. It is then
+    /// closed.
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// The cap on concurrent connections, at least 1 (default `min(4096, RLIMIT_NOFILE - 64)`).
+    /// A connection past it is answered 503 (`CONN_001`, with `Retry-After`) and closed.
+    #[must_use]
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max.clamp(1, Semaphore::MAX_PERMITS);
+        self
     }
 
     /// Registers a partner (see [`Admin::register_partner`]).
@@ -145,7 +229,7 @@ impl SandboxConfig {
         self
     }
 
-    fn apply(self, admin: &Admin) {
+    fn apply(self, admin: &Admin) -> Limits {
         for (id, secret) in &self.partners {
             admin.register_partner(id, secret.expose_secret());
         }
@@ -158,6 +242,7 @@ impl SandboxConfig {
         admin.set_onekyc_token_lifetime(self.onekyc_token_lifetime);
         admin.set_debug(self.debug);
         admin.set_restringify(self.restringify);
+        self.limits
     }
 }
 
@@ -190,13 +275,22 @@ impl Sandbox {
             .await
             .map_err(|source| Error::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(Error::LocalAddr)?;
-        let state = Arc::new(State::new(format!("http://{addr}")));
+        let state = Arc::new(State::new(
+            format!("http://{addr}"),
+            config.limits.body_read_timeout,
+        ));
         let admin = Admin {
             state: Arc::clone(&state),
         };
-        config.apply(&admin);
+        let limits = config.apply(&admin);
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, router(state.clone()), state, stopped));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            router(state.clone()),
+            state,
+            limits,
+            stopped,
+        ));
         Ok(Sandbox {
             addr,
             admin,
@@ -262,7 +356,8 @@ impl Drop for Sandbox {
 fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/api/v1/partner/{*rest}", any(omni::partner))
-        .route("/auth/partner", get(omni::seller_page))
+        .route(SELLER_PAGE, get(seller::page))
+        .route(SELLER_CONTINUE, post(seller::continue_onboarding))
         .route(TOKEN_PATH, get(onekyc::token))
         .route(
             &format!("{ONEKYC_TOKEN_PREFIX}{TOKEN_PATH}"),
@@ -286,15 +381,25 @@ async fn accept_loop(
     listener: TcpListener,
     router: Router,
     state: Arc<State>,
+    limits: Limits,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSING));
     let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(connection(stream, router.clone(), state.clone(), stopped.clone()));
+                    if let Ok(slot) = Arc::clone(&slots).try_acquire_owned() {
+                        connections.spawn(connection(
+                            stream, router.clone(), state.clone(), limits, stopped.clone(), slot,
+                        ));
+                    } else if let Ok(slot) = Arc::clone(&refusals).try_acquire_owned() {
+                        connections.spawn(refuse(stream, limits, stopped.clone(), slot));
+                    }
+                    // Otherwise the stream is dropped here: closed unanswered.
                 }
                 Err(e) => {
                     // Typically EMFILE: back off instead of spinning.
@@ -312,39 +417,8 @@ async fn accept_loop(
     .await;
 }
 
-async fn connection(
-    stream: TcpStream,
-    router: Router,
-    state: Arc<State>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
-    let drop_signal = Arc::new(Notify::new());
-    let signal = Arc::clone(&drop_signal);
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-        handle(
-            request,
-            router.clone(),
-            Arc::clone(&state),
-            Arc::clone(&signal),
-        )
-    });
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        // Fault::DropConnection: dropping the connection closes the socket unanswered.
-        () = drop_signal.notified() => {}
-        _ = stopped.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
-    }
-}
-
 /// Every request: request id, counting and faults (except on `/_sandbox/`), then routing.
-async fn handle(
+pub(crate) async fn handle(
     mut request: Request<Incoming>,
     router: Router,
     state: Arc<State>,
@@ -354,24 +428,31 @@ async fn handle(
     request.extensions_mut().insert(id);
     let path = request.uri().path();
     let admin = path == "/_sandbox" || path.starts_with("/_sandbox/");
-    let fault = if admin {
+    // A body declared past the limit is refused before anything else (no fault is used up).
+    let too_large = if admin {
         None
     } else {
         state.count(path);
+        crate::reply::declared_too_large(request.headers(), id)
+    };
+    let fault = if admin || too_large.is_some() {
+        None
+    } else {
         state.take_fault(path)
     };
-    let mut response = match fault {
-        None => route(router, request).await,
-        Some(Fault::Latency(delay)) => {
+    let mut response = match (too_large, fault) {
+        (Some(too_large), _) => too_large,
+        (None, None) => route(router, request).await,
+        (None, Some(Fault::Latency(delay))) => {
             tokio::time::sleep(delay).await;
             route(router, request).await
         }
-        Some(Fault::Status(status)) => {
+        (None, Some(Fault::Status(status))) => {
             let status =
                 crate::fault::error_status(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             fault_error(path, status, "FAULT_001", "Injected fault", id)
         }
-        Some(Fault::TooManyRequests { retry_after_secs }) => {
+        (None, Some(Fault::TooManyRequests { retry_after_secs })) => {
             let mut response = fault_error(
                 path,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -384,12 +465,12 @@ async fn handle(
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             response
         }
-        Some(Fault::DropConnection) => {
+        (None, Some(Fault::DropConnection)) => {
             drop_signal.notify_one();
             std::future::pending::<()>().await;
             json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({}))
         }
-        Some(Fault::MalformedJson) => {
+        (None, Some(Fault::MalformedJson)) => {
             let mut response = json_response(StatusCode::OK, &json!({}));
             *response.body_mut() = Body::from(r#"{"success":true,"data":{"token":"#);
             response

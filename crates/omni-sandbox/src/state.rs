@@ -14,6 +14,11 @@ use uuid::Uuid;
 
 use crate::fault::{Fault, FaultRule};
 use crate::jwt;
+use crate::routes::{self, PATTERNS};
+
+/// The latest instant the sandbox clock can show: 9999-12-31T23:59:59.999Z, the last one
+/// ISO-8601 writes with four year digits (AUTH_003 answers carry it as `details.timestamp`).
+pub(crate) const MAX_CLOCK_MS: u64 = 253_402_300_799_999;
 
 /// The default OneKYC token lifetime (the OneKYC page: 1800 s).
 pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(1800);
@@ -31,6 +36,8 @@ pub(crate) struct Partner {
 pub(crate) struct State {
     /// `http://127.0.0.1:PORT`, for the onboard URLs the sandbox hands out.
     pub(crate) base_url: String,
+    /// How long a route that reads a body waits for all of it (`SandboxConfig::body_read_timeout`).
+    pub(crate) body_read_timeout: Duration,
     clock_offset_ms: AtomicI64,
     /// When non-zero, the sandbox clock stands still at this instant (epoch ms).
     pinned_ms: AtomicU64,
@@ -44,7 +51,10 @@ pub(crate) struct State {
     /// themselves are not kept.
     tokens: Mutex<HashMap<[u8; 32], u64>>,
     faults: Mutex<Vec<FaultRule>>,
-    counts: Mutex<HashMap<String, u64>>,
+    /// One counter per route pattern (`routes::PATTERNS`), the last for everything unrouted.
+    counts: [AtomicU64; PATTERNS.len()],
+    /// Onboard sessions continued by the seller (sid -> token `exp`, Unix seconds).
+    used_sessions: Mutex<HashMap<String, u64>>,
     pub(crate) jwt_key: jwt::Key,
 }
 
@@ -64,9 +74,10 @@ fn duration_ms(d: Duration) -> u64 {
 }
 
 impl State {
-    pub(crate) fn new(base_url: String) -> Self {
+    pub(crate) fn new(base_url: String, body_read_timeout: Duration) -> Self {
         State {
             base_url,
+            body_read_timeout,
             clock_offset_ms: AtomicI64::new(0),
             pinned_ms: AtomicU64::new(0),
             debug: AtomicBool::new(false),
@@ -77,38 +88,47 @@ impl State {
             onekyc: RwLock::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
-            counts: Mutex::new(HashMap::new()),
+            counts: std::array::from_fn(|_| AtomicU64::new(0)),
+            used_sessions: Mutex::new(HashMap::new()),
             jwt_key: jwt::Key::random(),
         }
     }
 
-    /// The sandbox clock: wall clock + offset, in epoch milliseconds.
+    /// The sandbox clock: wall clock + offset, in epoch milliseconds, within
+    /// `0..=MAX_CLOCK_MS`.
     pub(crate) fn now_ms(&self) -> u64 {
         let pinned = self.pinned_ms.load(Ordering::Relaxed);
         if pinned != 0 {
-            return pinned;
+            return pinned.min(MAX_CLOCK_MS);
         }
         let wall = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let now = wall.saturating_add(self.clock_offset_ms.load(Ordering::Relaxed));
-        u64::try_from(now).unwrap_or(0)
+        u64::try_from(now).unwrap_or(0).min(MAX_CLOCK_MS)
     }
 
+    /// Moves the clock by `ms`; the total shift saturates at `i64::MIN` / `i64::MAX` instead
+    /// of wrapping, and a pinned clock stays within `1..=MAX_CLOCK_MS`.
     pub(crate) fn shift_clock(&self, ms: i64) {
-        self.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
+        let _ = self
+            .clock_offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                Some(offset.saturating_add(ms))
+            });
         // A pinned clock moves by the shift too, and stays pinned.
         let _ = self
             .pinned_ms
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
-                (p != 0).then(|| p.saturating_add_signed(ms).max(1))
+                (p != 0).then(|| p.saturating_add_signed(ms).clamp(1, MAX_CLOCK_MS))
             });
     }
 
-    /// Stops the sandbox clock at `at_ms` (`None` lets it run again, wall clock + offset).
+    /// Stops the sandbox clock at `at_ms`, at most `MAX_CLOCK_MS` (`None` lets it run again,
+    /// wall clock + offset).
     pub(crate) fn pin_clock(&self, at_ms: Option<u64>) {
         // 0 means "not pinned", so epoch 0 itself is pinned as 1 ms.
-        let value = at_ms.map_or(0, |ms| ms.max(1));
+        let value = at_ms.map_or(0, |ms| ms.clamp(1, MAX_CLOCK_MS));
         self.pinned_ms.store(value, Ordering::Relaxed);
     }
 
@@ -240,27 +260,52 @@ impl State {
         Some(fault)
     }
 
+    /// Counts a request under the route pattern of `path`.
     pub(crate) fn count(&self, path: &str) {
-        let mut counts = lock(&self.counts);
-        match counts.get_mut(path) {
-            Some(n) => *n += 1,
-            None => {
-                counts.insert(path.to_owned(), 1);
-            }
-        }
+        self.counts[routes::bucket(path)].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The count of the route pattern `path` falls under.
     pub(crate) fn request_count(&self, path: &str) -> u64 {
-        lock(&self.counts).get(path).copied().unwrap_or(0)
+        self.counts[routes::bucket(path)].load(Ordering::Relaxed)
     }
 
+    /// Every route pattern that counted a request, with its count.
     pub(crate) fn counts(&self) -> HashMap<String, u64> {
-        lock(&self.counts).clone()
+        PATTERNS
+            .iter()
+            .zip(&self.counts)
+            .map(|(pattern, n)| ((*pattern).to_owned(), n.load(Ordering::Relaxed)))
+            .filter(|(_, n)| *n != 0)
+            .collect()
     }
 
     pub(crate) fn reset_counts(&self) {
-        lock(&self.counts).clear();
+        for n in &self.counts {
+            n.store(0, Ordering::Relaxed);
+        }
         self.tokens_issued.store(0, Ordering::Relaxed);
+    }
+
+    /// Marks the onboard session `sid` (whose token expires at `exp`, Unix seconds) as
+    /// continued; false when it already was. Sessions whose token has expired are forgotten
+    /// once 4096 are kept: their token is refused as expired anyway.
+    pub(crate) fn use_session(&self, sid: &str, exp: u64) -> bool {
+        let now_secs = self.now_ms() / 1000;
+        let mut used = lock(&self.used_sessions);
+        if used.contains_key(sid) {
+            return false;
+        }
+        if used.len() >= 4096 {
+            used.retain(|_, exp| *exp > now_secs);
+        }
+        used.insert(sid.to_owned(), exp);
+        true
+    }
+
+    /// Whether the onboard session `sid` was continued already.
+    pub(crate) fn session_used(&self, sid: &str) -> bool {
+        lock(&self.used_sessions).contains_key(sid)
     }
 }
 

@@ -65,11 +65,12 @@ async fn register_over_http_then_call() {
     assert_eq!(get(&sb, token_target, &creds).await.status, 200);
     let counts = get(&sb, "/_sandbox/counts", &[]).await.json();
     assert_eq!(counts["onekycTokensIssued"], 1);
-    assert_eq!(counts["paths"][token_target], 2);
+    assert_eq!(counts["routes"][token_target], 2);
     let one = get(&sb, &format!("/_sandbox/counts?path={token_target}"), &[])
         .await
         .json();
     assert_eq!(one["count"], 2);
+    assert_eq!(one["route"], token_target);
     delete(&sb, "/_sandbox/counts").await;
     assert_eq!(sb.admin().request_count(token_target), 0);
 }

@@ -110,7 +110,7 @@ async fn signing_the_query_is_rejected() {
     );
     let faulty = omni_sign::Signer::new(demo::PARTNER_SECRET.as_bytes())
         .unwrap()
-        .sign_base_string_for_diagnosis(&faulty_base)
+        .sign_base_string(&faulty_base)
         .to_string();
     let call = Call::new("GET", &target, b"", now).demo_store();
     let good = call.headers();

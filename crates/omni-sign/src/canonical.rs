@@ -9,19 +9,13 @@ use crate::{BodyHash, CanonicalPath, Error, Method, SignedHeaders, canonical_pat
 /// exactly what is signed.
 pub(crate) trait Sink {
     fn put(&mut self, piece: &[u8]);
-
-    /// A piece that is secret (the store token): a sink that stages pieces in a buffer of its
-    /// own passes this one straight through, so no extra copy of it is left behind.
-    fn put_secret(&mut self, piece: &[u8]) {
-        self.put(piece);
-    }
 }
 
 /// Everything the base string is made of, validated.
 ///
 /// ```
 /// use omni_sign::{BodyHash, CanonicalRequest, SignedHeaders, Timestamp};
-/// let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(1709024577000)).unwrap();
+/// let headers = SignedHeaders::new("ptnr_1".try_into().unwrap(), Timestamp::from_millis(1709024577000));
 /// let req = CanonicalRequest::new("GET", "https://h/api/v1/partner/x?q=1", headers, BodyHash::EMPTY).unwrap();
 /// assert_eq!(
 ///     req.base_string().to_string(),
@@ -131,45 +125,34 @@ impl<'a> CanonicalRequest<'a> {
         n.0
     }
 
-    /// Streams the base string into `sink`: METHOD, PATH, the header lines, BODYHASH, joined
-    /// by single `\n` and with no trailing newline.
+    /// Streams the base string into `sink`: METHOD, PATH, the header lines in canonical
+    /// (sorted) order, BODYHASH, joined by single `\n` and with no trailing newline. With
+    /// `redact`, the store token is replaced by [`crate::REDACTED`].
     pub(crate) fn write_into<S: Sink>(&self, sink: &mut S, redact: bool) {
-        write_head(self.method, self.path, &self.headers, sink, redact);
+        // Each header line's newline and name are one piece;
+        // `line_prefixes_match_the_header_names` ties them to the name constants.
+        let headers = &self.headers;
+        sink.put(self.method.as_str().as_bytes());
+        sink.put(b"\n");
+        sink.put(self.path.as_str().as_bytes());
+        sink.put(b"\nx-partner-client-id:");
+        sink.put(headers.partner_client_id().as_str().as_bytes());
+        if let (Some(id), Some(token)) = (headers.store_client_id(), headers.store_token()) {
+            sink.put(b"\nx-store-client-id:");
+            sink.put(id.as_str().as_bytes());
+            sink.put(b"\nx-store-token:");
+            let token = if redact {
+                crate::REDACTED
+            } else {
+                token.expose_secret()
+            };
+            sink.put(token.as_bytes());
+        }
+        sink.put(b"\nx-timestamp:");
+        sink.put(headers.timestamp().digit_bytes(&mut [0; 20]));
+        sink.put(b"\n");
         sink.put(&self.body_hash.to_hex());
     }
-}
-
-/// Streams the base string up to BODYHASH into `sink`: METHOD, PATH and the header lines, each
-/// followed by `\n`. [`CanonicalRequest::write_into`] adds the body hash; the signer calls
-/// this directly so it can hash the body after this part (the one writer of both).
-pub(crate) fn write_head<S: Sink>(
-    method: Method<'_>,
-    path: CanonicalPath<'_>,
-    headers: &SignedHeaders<'_>,
-    sink: &mut S,
-    redact: bool,
-) {
-    // The header lines in canonical (sorted) order, each name with the newline before it
-    // and the colon after it as one piece: fewer, larger pieces are cheaper to hash.
-    // `line_prefixes_match_the_header_names` ties these to the constants.
-    sink.put(method.as_str().as_bytes());
-    sink.put(b"\n");
-    sink.put(path.as_str().as_bytes());
-    sink.put(b"\nx-partner-client-id:");
-    sink.put(headers.partner_client_id().as_bytes());
-    if let (Some(id), Some(token)) = (headers.store_client_id(), headers.store_token()) {
-        sink.put(b"\nx-store-client-id:");
-        sink.put(id.as_bytes());
-        sink.put(b"\nx-store-token:");
-        if redact {
-            sink.put(crate::REDACTED.as_bytes());
-        } else {
-            sink.put_secret(token.as_bytes());
-        }
-    }
-    sink.put(b"\nx-timestamp:");
-    sink.put(headers.timestamp().digit_bytes(&mut [0; 24]));
-    sink.put(b"\n");
 }
 
 impl fmt::Debug for CanonicalRequest<'_> {

@@ -42,20 +42,22 @@ pub enum Error {
     MalformedTimestamp,
     /// `x-timestamp` is further from the verifier's clock than the tolerance (AUTH_003).
     #[error(
-        "timestamp outside the window: {provided_ms} is {age_ms} ms from server time {now_ms} (tolerance {tolerance_ms} ms)"
+        "timestamp outside the window: {provided_ms} is {} server time {now_ms} (tolerance {tolerance_ms} ms)",
+        WindowDistance { provided_ms: *provided_ms, now_ms: *now_ms }
     )]
     TimestampOutsideWindow {
         /// The received `x-timestamp`.
         provided_ms: u64,
         /// The verifier's clock.
         now_ms: u64,
-        /// `now_ms - provided_ms`: positive for a timestamp in the past.
+        /// `now_ms - provided_ms`: positive for a timestamp in the past; saturated to the
+        /// `i64` range (the message uses the exact distance).
         age_ms: i64,
         /// The tolerance that was exceeded.
         tolerance_ms: u64,
     },
     /// `x-signature` is not `sha256=<64 hex>` (or, outside strict mode, bare hex).
-    #[error("malformed x-signature: expected sha256=<64 lowercase hex>")]
+    #[error("malformed x-signature: expected sha256=<64 hex digits>")]
     MalformedSignature,
     /// The signature does not match any key of the verifier.
     #[error("signature mismatch")]
@@ -95,6 +97,24 @@ impl Error {
         match self {
             Error::TimestampOutsideWindow { age_ms, .. } => Some(age_ms.div_euclid(1000)),
             _ => None,
+        }
+    }
+}
+
+/// How far a timestamp is from the server clock, in words: "N ms behind" or "N ms ahead of".
+/// The distance is a `u64`, exact for any pair of timestamps (a signed age would saturate).
+struct WindowDistance {
+    provided_ms: u64,
+    now_ms: u64,
+}
+
+impl core::fmt::Display for WindowDistance {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let distance = self.provided_ms.abs_diff(self.now_ms);
+        if self.provided_ms <= self.now_ms {
+            write!(f, "{distance} ms behind")
+        } else {
+            write!(f, "{distance} ms ahead of")
         }
     }
 }

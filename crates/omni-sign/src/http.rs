@@ -9,7 +9,7 @@
 //!     .header("content-type", "application/json")
 //!     .body(br#"{"redirectUri":"https://example.com/done"}"#.to_vec())
 //!     .unwrap();
-//! let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(1709024577000)).unwrap();
+//! let headers = SignedHeaders::new("ptnr_1".try_into().unwrap(), Timestamp::from_millis(1709024577000));
 //! omni_sign::http::sign_request(&mut request, &signer, &headers, SignatureFormat::Prefixed)
 //!     .unwrap();
 //! assert_eq!(request.headers()["x-timestamp"], "1709024577000");
@@ -58,51 +58,20 @@ pub fn set_signed_headers(
     signature: &Signature,
     format: SignatureFormat,
 ) -> Result<(), Error> {
-    set_signed_headers_reusing(map, headers, signature, format, &ReusableValues::default())
-}
-
-/// Header values a client builds once and reuses for every request, since they never change
-/// for a client or store handle. The store token is not among them on purpose: a
-/// `HeaderValue` cannot be zeroed, so no long-lived copy of the secret is kept.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ReusableValues<'v> {
-    /// A prebuilt `x-partner-client-id` value.
-    pub partner_client_id: Option<&'v HeaderValue>,
-    /// A prebuilt `x-store-client-id` value.
-    pub store_client_id: Option<&'v HeaderValue>,
-}
-
-/// [`set_signed_headers`], taking the partner and store client id values from `reuse`
-/// instead of validating and copying them again. A reused value is taken only when its bytes
-/// are exactly the signed value, so a stale one can never be sent.
-pub fn set_signed_headers_reusing(
-    map: &mut HeaderMap,
-    headers: &SignedHeaders<'_>,
-    signature: &Signature,
-    format: SignatureFormat,
-    reuse: &ReusableValues<'_>,
-) -> Result<(), Error> {
     let mut result = Ok(());
     headers.for_each(|name, value| {
         if result.is_err() {
             return;
         }
-        let (header, reused) = match name {
-            PARTNER_CLIENT_ID => (PARTNER_CLIENT_ID_NAME, reuse.partner_client_id),
-            STORE_CLIENT_ID => (STORE_CLIENT_ID_NAME, reuse.store_client_id),
-            STORE_TOKEN => (STORE_TOKEN_NAME, None),
-            _ => (TIMESTAMP_NAME, None),
+        let header = match name {
+            PARTNER_CLIENT_ID => PARTNER_CLIENT_ID_NAME,
+            STORE_CLIENT_ID => STORE_CLIENT_ID_NAME,
+            STORE_TOKEN => STORE_TOKEN_NAME,
+            _ => TIMESTAMP_NAME,
         };
-        let value = match reused {
-            Some(built) if built.as_bytes() == value.as_bytes() => Ok(built.clone()),
-            _ => header_value(name, value, name == STORE_TOKEN),
-        };
-        match value {
-            Ok(value) => {
-                map.insert(header, value);
-            }
-            Err(e) => result = Err(e),
-        }
+        result = header_value(name, value, name == STORE_TOKEN).map(|value| {
+            map.insert(header, value);
+        });
     });
     result?;
     let text = signature.encode(format);
@@ -180,7 +149,7 @@ mod tests {
         let mut req = http::Request::post("/api/v1/partner/products?lang=id")
             .body(&body[..])
             .unwrap();
-        let headers = SignedHeaders::new("p", Timestamp::from_millis(5)).unwrap();
+        let headers = SignedHeaders::new("p".try_into().unwrap(), Timestamp::from_millis(5));
         let sig = sign_request(&mut req, &signer, &headers, SignatureFormat::BareHex).unwrap();
         let expected = signer
             .sign_request("POST", "/partner/products", &headers, body)
@@ -199,7 +168,7 @@ mod tests {
             .body(Vec::new())
             .unwrap();
         for ts in [10, 20] {
-            let headers = SignedHeaders::new("p", Timestamp::from_millis(ts)).unwrap();
+            let headers = SignedHeaders::new("p".try_into().unwrap(), Timestamp::from_millis(ts));
             sign_request(&mut req, &signer, &headers, SignatureFormat::Prefixed).unwrap();
         }
         let values: Vec<_> = req.headers().get_all("x-timestamp").iter().collect();
@@ -215,61 +184,11 @@ mod tests {
             .uri("/partner/x")
             .body(Vec::new())
             .unwrap();
-        let headers = SignedHeaders::new("p", Timestamp::from_millis(5)).unwrap();
+        let headers = SignedHeaders::new("p".try_into().unwrap(), Timestamp::from_millis(5));
         assert_eq!(
             sign_request(&mut req, &signer, &headers, SignatureFormat::Prefixed),
             Err(Error::InvalidMethod)
         );
         assert!(req.headers().get("x-signature").is_none());
-    }
-
-    #[test]
-    fn reused_values_write_exactly_what_fresh_ones_write() {
-        let signer = Signer::new(b"s").unwrap();
-        let partner = HeaderValue::from_static("ptnr_1");
-        let store_id = HeaderValue::from_static("str_1");
-        let stale = HeaderValue::from_static("str_other");
-        let reuse = |p, s| ReusableValues {
-            partner_client_id: p,
-            store_client_id: s,
-        };
-        for (store, reuse) in [
-            (None, reuse(Some(&partner), None)),
-            (
-                Some(("str_1", "stkn_1")),
-                reuse(Some(&partner), Some(&store_id)),
-            ),
-            // A reused value that differs from the signed one is not used.
-            (Some(("str_1", "stkn_1")), reuse(None, Some(&stale))),
-        ] {
-            let headers = SignedHeaders::from_parts(
-                "ptnr_1",
-                store.map(|s| s.0),
-                store.map(|s| s.1),
-                Timestamp::from_millis(1_709_024_577_000),
-            )
-            .unwrap();
-            let signature = signer
-                .sign_request("GET", "http://h/api/v1/partner/x", &headers, b"")
-                .unwrap();
-            for format in [SignatureFormat::Prefixed, SignatureFormat::BareHex] {
-                let mut expected = HeaderMap::new();
-                set_signed_headers(&mut expected, &headers, &signature, format).unwrap();
-                let mut written = HeaderMap::new();
-                set_signed_headers_reusing(&mut written, &headers, &signature, format, &reuse)
-                    .unwrap();
-                assert_eq!(written, expected);
-                assert_eq!(written["x-partner-client-id"], "ptnr_1");
-                if store.is_some() {
-                    assert_eq!(written["x-store-client-id"], "str_1");
-                }
-                for (name, value) in &expected {
-                    assert_eq!(written[name].is_sensitive(), value.is_sensitive(), "{name}");
-                }
-                let sensitive = |n: &str| written.get(n).is_some_and(HeaderValue::is_sensitive);
-                assert!(sensitive("x-signature"));
-                assert_eq!(sensitive("x-store-token"), store.is_some());
-            }
-        }
     }
 }

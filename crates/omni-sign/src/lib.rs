@@ -9,6 +9,7 @@ mod body;
 mod canonical;
 mod error;
 mod headers;
+mod ids;
 mod method;
 mod path;
 #[cfg(feature = "alloc")]
@@ -25,6 +26,9 @@ pub use body::{BodyHash, BodyHasher};
 pub use canonical::{BaseString, CanonicalRequest};
 pub use error::Error;
 pub use headers::{SignedHeaders, Timestamp};
+#[cfg(feature = "alloc")]
+pub use ids::StoreToken;
+pub use ids::{PartnerClientId, StoreClientId, StoreTokenRef};
 pub use method::Method;
 pub use path::{CanonicalPath, canonical_path};
 #[cfg(feature = "alloc")]

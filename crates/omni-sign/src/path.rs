@@ -51,30 +51,26 @@ const API_PREFIX: &str = "/api/v1";
 /// assert_eq!(canonical_path("/api/v10/x").unwrap().as_str(), "/api/v10/x");
 /// ```
 pub fn canonical_path(url: &str) -> Result<CanonicalPath<'_>, Error> {
-    // Scans of our own (`any`, `first`) rather than `str::find`: this runs on every signature,
-    // and a pattern searcher costs more than the rest of the base string's assembly.
-    let bytes = url.as_bytes();
-    if any(bytes, |b| (b < 0x20) | (b == 0x7f)) {
+    // Every byte is looked at (a fold, with no early exit), so the check has no branch per byte.
+    let has_control = url
+        .bytes()
+        .fold(false, |seen, b| seen | b.is_ascii_control());
+    if has_control {
         return Err(Error::InvalidUrl("control character in the URL"));
     }
-    let path_start = if bytes.first() == Some(&b'/') {
-        0
+    // The fragment starts at the first `#`, the query at the first `?` before it.
+    let target = before(before(url, '#'), '?');
+    let path = if target.starts_with('/') {
+        target
     } else {
-        // Nearly every URL signed is https (or http, to a sandbox): an eight-byte compare
-        // instead of the scheme scan.
-        let scheme_len = if bytes.starts_with(b"https://") {
-            5
-        } else if bytes.starts_with(b"http://") {
-            4
-        } else {
-            bytes
-                .iter()
-                .position(|&b| !(b.is_ascii_alphanumeric() || b"+-.".contains(&b)))
-                .unwrap_or(bytes.len())
-        };
-        let valid_scheme = scheme_len > 0
-            && bytes[0].is_ascii_alphabetic()
-            && bytes[scheme_len..].starts_with(b"://");
+        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" and the authority.
+        let scheme_len = target
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b"+-.".contains(&b)))
+            .unwrap_or(target.len());
+        let rest = &target[scheme_len..];
+        let valid_scheme =
+            scheme_len > 0 && target.as_bytes()[0].is_ascii_alphabetic() && rest.starts_with("://");
         if !valid_scheme {
             return Err(if url.contains("://") {
                 Error::InvalidUrl("invalid URL scheme")
@@ -84,30 +80,21 @@ pub fn canonical_path(url: &str) -> Result<CanonicalPath<'_>, Error> {
                 )
             });
         }
-        let authority_start = scheme_len + 3;
-        let authority_len = first(&bytes[authority_start..], |b| {
-            (b == b'/') | (b == b'?') | (b == b'#')
-        })
-        .unwrap_or(bytes.len() - authority_start);
+        // The authority runs up to the path's `/` (or to the end: an empty path).
+        let authority_and_path = &rest["://".len()..];
+        let authority_len = authority_and_path
+            .find('/')
+            .unwrap_or(authority_and_path.len());
         if authority_len == 0 {
             return Err(Error::InvalidUrl("missing host"));
         }
-        authority_start + authority_len
+        &authority_and_path[authority_len..]
     };
-    let rest = &bytes[path_start..];
-    // One scan finds the end of the path or, before it, a byte that cannot be sent raw.
-    let stop = first(rest, |b| {
-        (b == b'?') | (b == b'#') | (b == b' ') | (b >= 0x80)
-    });
-    let path_len = stop.unwrap_or(rest.len());
-    if matches!(rest.get(path_len), Some(&b) if b == b' ' || b >= 0x80) {
+    if path.contains(' ') || !path.is_ascii() {
         return Err(Error::InvalidUrl(
             "space or non-ASCII character in the path: percent-encode it as it is sent",
         ));
     }
-    let path_end = path_start + path_len;
-    // Both ends are at ASCII bytes (or the end), so they are char boundaries.
-    let path = url.get(path_start..path_end).unwrap_or("");
     let path = match path.strip_prefix(API_PREFIX) {
         Some("") => "/",
         Some(stripped) if stripped.starts_with('/') => stripped,
@@ -117,39 +104,9 @@ pub fn canonical_path(url: &str) -> Result<CanonicalPath<'_>, Error> {
     Ok(CanonicalPath(path))
 }
 
-/// Whether any byte of `bytes` satisfies `pred`, sixteen at a time.
-///
-/// A fold over a fixed 16-byte array, with no early exit inside it, compiles to one SIMD
-/// compare per condition and a mask test (`pcmpeqb`/`pmovmskb` on x86-64), so a URL is checked
-/// in a handful of instructions per 16 bytes; a byte loop, or `Iterator::any`, costs several
-/// per byte, and URL parsing was the largest non-hash cost of a signature. The bytes after the
-/// last whole chunk are checked as the last 16 bytes of `bytes`, overlapping the chunk before.
-#[inline(always)]
-fn any(bytes: &[u8], pred: impl Fn(u8) -> bool + Copy) -> bool {
-    first(bytes, pred).is_some()
-}
-
-/// The index of the first byte of `bytes` that satisfies `pred`: chunks of 16 tested as in
-/// [`any`], then the one chunk that matched searched byte by byte.
-#[inline(always)]
-fn first(bytes: &[u8], pred: impl Fn(u8) -> bool + Copy) -> Option<usize> {
-    let hit = |chunk: &[u8; 16]| chunk.iter().fold(false, |found, &b| found | pred(b));
-    let within =
-        |chunk: &[u8; 16], offset: usize| chunk.iter().position(|&b| pred(b)).map(|at| offset + at);
-    let (chunks, rest) = bytes.as_chunks::<16>();
-    for (i, chunk) in chunks.iter().enumerate() {
-        if hit(chunk) {
-            return within(chunk, i * 16);
-        }
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    match bytes.last_chunk::<16>() {
-        // Overlaps the last whole chunk, which had no match: the first hit is in `rest`.
-        Some(last) => hit(last).then(|| within(last, bytes.len() - 16)).flatten(),
-        None => rest.iter().position(|&b| pred(b)),
-    }
+/// `text` up to the first `delimiter`, or all of it.
+fn before(text: &str, delimiter: char) -> &str {
+    text.split_once(delimiter).map_or(text, |(head, _)| head)
 }
 
 #[cfg(test)]
@@ -185,33 +142,6 @@ mod tests {
         assert_eq!(p("/api/v2/x"), "/api/v2/x");
         assert_eq!(p("/v1/api/v1/x"), "/v1/api/v1/x");
         assert_eq!(p("/api/v1/api/v1/x"), "/api/v1/x");
-    }
-
-    #[test]
-    fn first_finds_the_first_match_in_every_position() {
-        // Matches at every offset of a chunk, after whole chunks and in the overlapping tail,
-        // between bytes that are near the targets.
-        for len in 0..70 {
-            for at in 0..=len {
-                for filler in [b'a', 0, 0x80, 0xff, b'?' + 1, b'#' - 1] {
-                    let mut bytes = std::vec![filler; len];
-                    if at < len {
-                        bytes[at] = b'#';
-                    }
-                    if at + 1 < len {
-                        bytes[at + 1] = b'?';
-                    }
-                    let is_target = |b: u8| (b == b'?') | (b == b'#');
-                    let want = bytes.iter().position(|&b| is_target(b));
-                    assert_eq!(first(&bytes, is_target), want, "{len} {at} {filler}");
-                    assert_eq!(
-                        any(&bytes, is_target),
-                        want.is_some(),
-                        "{len} {at} {filler}"
-                    );
-                }
-            }
-        }
     }
 
     #[test]

@@ -58,9 +58,8 @@ impl Signature {
             }
             SignatureFormat::BareHex => 0,
         };
-        if let Some((hex, _)) = buf[start..].split_first_chunk_mut::<64>() {
-            crate::body::write_lower_hex(&self.0, hex);
-        }
+        // Fails only when the output is not twice the input's length, which the types rule out.
+        let _ = hex::encode_to_slice(self.0, &mut buf[start..start + 64]);
         SignatureText {
             buf,
             len: (start + 64) as u8,

@@ -114,7 +114,7 @@ pub struct Verified<'v, 'a> {
 /// ```
 /// use omni_sign::{ReceivedBody, ReceivedRequest, Signer, SignedHeaders, Timestamp, Verifier};
 /// let now = 1709024577000;
-/// let headers = SignedHeaders::new("ptnr_1", Timestamp::from_millis(now)).unwrap();
+/// let headers = SignedHeaders::new("ptnr_1".try_into().unwrap(), Timestamp::from_millis(now));
 /// let sig = Signer::new(b"k2").unwrap().sign_request("GET", "/api/v1/partner/x", &headers, b"").unwrap();
 /// let sig = sig.to_string();
 /// let verifier = Verifier::builder().key("old", b"k1").key("new", b"k2").build().unwrap();
@@ -266,7 +266,7 @@ mod tests {
     const NOW: u64 = 1_756_460_183_490;
 
     fn signed(secret: &[u8], ts: u64) -> String {
-        let headers = SignedHeaders::new("p", Timestamp::from_millis(ts)).unwrap();
+        let headers = SignedHeaders::new("p".try_into().unwrap(), Timestamp::from_millis(ts));
         Signer::new(secret)
             .unwrap()
             .sign_request("POST", "/api/v1/partner/x", &headers, b"{}")
@@ -313,6 +313,41 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn window_message_is_exact_at_the_extremes() {
+        use alloc::string::ToString;
+        let ahead = check_window(Timestamp::from_millis(u64::MAX), 0, 300_000).unwrap_err();
+        assert_eq!(
+            ahead.to_string(),
+            "timestamp outside the window: 18446744073709551615 is 18446744073709551615 ms ahead of server time 0 (tolerance 300000 ms)"
+        );
+        assert_eq!(ahead.kind(), "timestamp_outside_window");
+        let behind = check_window(Timestamp::from_millis(0), u64::MAX, 0).unwrap_err();
+        assert_eq!(
+            behind.to_string(),
+            "timestamp outside the window: 0 is 18446744073709551615 ms behind server time 18446744073709551615 (tolerance 0 ms)"
+        );
+        let late = check_window(Timestamp::from_millis(1_000), 301_001, 300_000).unwrap_err();
+        assert!(
+            late.to_string()
+                .contains("1000 is 300001 ms behind server time 301001")
+        );
+    }
+
+    #[test]
+    fn malformed_signature_message_allows_either_case() {
+        use alloc::string::ToString;
+        // Uppercase hex is accepted, so the message must not ask for lowercase.
+        let upper = signed(b"k", NOW)
+            .to_uppercase()
+            .replace("SHA256=", "sha256=");
+        let v = Verifier::new(b"k").unwrap();
+        assert_eq!(verify(&v, &NOW.to_string(), &upper, NOW), Ok(0));
+        let message = Error::MalformedSignature.to_string();
+        assert!(!message.contains("lowercase"), "{message}");
+        assert!(message.contains("64 hex digits"), "{message}");
     }
 
     #[test]

@@ -65,10 +65,14 @@ const TOKEN: &str = "stkn_1G_R3r_5QTvwr_0O";
 const URL: &str = "https://partners-api.tocobagus.net/api/v1/partner/stores/catalog/sync?x=1";
 
 fn headers() -> SignedHeaders<'static> {
-    SignedHeaders::new("ptnr_1s4UqMnO64", Timestamp::from_millis(1709024577000))
-        .unwrap()
-        .with_store("str_TGIxyboe7-Rz", TOKEN)
-        .unwrap()
+    SignedHeaders::new(
+        "ptnr_1s4UqMnO64".try_into().unwrap(),
+        Timestamp::from_millis(1709024577000),
+    )
+    .with_store(
+        "str_TGIxyboe7-Rz".try_into().unwrap(),
+        TOKEN.try_into().unwrap(),
+    )
 }
 
 #[test]

@@ -8,9 +8,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::clock::{Clock, SystemClock, saturating_nanos};
-use crate::error::{Error, NumberProblem};
+use crate::error::{Endpoint, Error, NumberProblem};
 use crate::shared::Fleet;
 use crate::source::TokenSource;
+use crate::stats::{CacheStats, Counters};
 use crate::store::{MemoryStore, TokenStore};
 use crate::token::{FetchedToken, Token};
 
@@ -26,6 +27,9 @@ pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(300);
 pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 /// The lifetime assumed when the response has neither `expiry_seconds` nor `expires_at` (`onekyc-expiry`).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(1800);
+/// The longest lifetime believed: a token said to live longer is taken as a provider-side
+/// mistake (milliseconds, an epoch time) and served this long (`implausible-expiry`).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// `expires_at` disagreeing with `expiry_seconds` by more than this is logged (it is only a sanity check).
 const EXPIRES_AT_TOLERANCE: Duration = Duration::from_secs(60);
 
@@ -100,8 +104,10 @@ struct Shared {
     config: CacheConfig,
     /// Mirrors `slow.inflight.is_some()` so the margin path can skip the mutex.
     fetching: AtomicBool,
-    /// Monotonic nanoseconds before which no new fetch starts (0: none).
+    /// Monotonic nanoseconds before which no new fetch starts while a valid token is served
+    /// (0: none).
     backoff_until_ns: AtomicU64,
+    counters: Counters,
     slow: Mutex<Slow>,
     /// The fleet's shared store, consulted only by the fetch task (`fleet-token-store`).
     fleet: Option<Arc<Fleet>>,
@@ -114,6 +120,9 @@ struct Slow {
     inflight: Option<watch::Receiver<Outcome>>,
     last_error: Option<Error>,
     consecutive_failures: u32,
+    /// Monotonic instant before which no new fetch starts once no valid token is left: the
+    /// last failure plus the minimum backoff and its jitter (`recovery-after-expiry`).
+    recovery_until: Duration,
 }
 
 /// Builds a [`TokenCache`] around a [`TokenSource`].
@@ -166,6 +175,7 @@ impl TokenCacheBuilder {
                 config: self.config,
                 fetching: AtomicBool::new(false),
                 backoff_until_ns: AtomicU64::new(0),
+                counters: Counters::default(),
                 slow: Mutex::new(Slow::default()),
                 fleet: self.fleet.map(Arc::new),
             }),
@@ -227,6 +237,15 @@ impl TokenCache {
         if let Some(mut receiver) = receiver {
             let _ = receiver.wait_for(Option::is_some).await;
         }
+    }
+
+    /// What the cache has done so far: fetches made and failed, the last refresh, and the
+    /// current token's expiry. Reads the store and a few counters; takes no lock.
+    pub fn stats(&self) -> CacheStats {
+        let shared = &self.shared;
+        shared
+            .counters
+            .snapshot(shared.store.load(), shared.clock.as_ref())
     }
 
     /// The cache's tuning.
@@ -300,7 +319,9 @@ impl Shared {
                     receiver.clone()
                 }
                 None => {
-                    if let Some(error) = slow.last_error.as_ref().filter(|_| self.in_backoff(now)) {
+                    // No valid token: only the short recovery wait holds (`recovery-after-expiry`).
+                    let waiting = now < slow.recovery_until;
+                    if let Some(error) = slow.last_error.as_ref().filter(|_| waiting) {
                         return Err(error.clone());
                     }
                     tracing::trace!("no valid OneKYC token: starting a fetch");
@@ -322,7 +343,12 @@ impl Shared {
         let outcome = match tokio::time::timeout(bound, receiver.wait_for(Option::is_some)).await {
             Ok(Ok(outcome)) => outcome.clone(),
             Ok(Err(_closed)) => return Err(Error::FetchAborted),
-            Err(_elapsed) => return Err(Error::Timeout { after: bound }),
+            Err(_elapsed) => {
+                return Err(Error::Timeout {
+                    endpoint: Endpoint::Token,
+                    after: bound,
+                });
+            }
         };
         match outcome {
             Some(Ok(token)) if self.clock.monotonic() < token.expires() => Ok(token),
@@ -363,7 +389,10 @@ impl Shared {
         match tokio::time::timeout(timeout, self.source.fetch()).await {
             Ok(Ok(fetched)) => self.date(fetched, started, wall_started),
             Ok(Err(error)) => Err(error),
-            Err(_elapsed) => Err(Error::Timeout { after: timeout }),
+            Err(_elapsed) => Err(Error::Timeout {
+                endpoint: Endpoint::Token,
+                after: timeout,
+            }),
         }
     }
 
@@ -417,6 +446,19 @@ impl Shared {
         if expires <= received {
             return Err(Error::ExpiredOnArrival);
         }
+        let (expires, lifetime) = if lifetime > MAX_LIFETIME {
+            tracing::warn!(
+                lifetime_seconds = lifetime.as_secs(),
+                max_seconds = MAX_LIFETIME.as_secs(),
+                "OneKYC token lifetime implausibly long; serving it for 24 h at most"
+            );
+            (
+                expires.min(received.saturating_add(MAX_LIFETIME)),
+                MAX_LIFETIME,
+            )
+        } else {
+            (expires, lifetime)
+        };
         let margin = refresh_margin(&self.config, lifetime);
         let refresh_at = expires.saturating_sub(margin);
         tracing::debug!(
@@ -470,18 +512,28 @@ impl FetchGuard {
             let now = shared.clock.monotonic();
             match &outcome {
                 Ok(token) => {
+                    shared.counters.fetched(shared.clock.as_ref());
                     shared.store.store(token.clone());
                     slow.consecutive_failures = 0;
                     slow.last_error = None;
                     shared.backoff_until_ns.store(0, Ordering::Release);
                 }
                 Err(error) => {
+                    shared.counters.failed();
                     slow.consecutive_failures = slow.consecutive_failures.saturating_add(1);
-                    let wait = shared.backoff_after(slow.consecutive_failures);
+                    let still_valid = shared.store.load().is_some_and(|t| now < t.expires());
+                    // Doubling only while a valid token is served; without one, the minimum
+                    // backoff (`recovery-after-expiry`).
+                    let recovery = shared.backoff_after(1);
+                    let wait = if still_valid {
+                        shared.backoff_after(slow.consecutive_failures)
+                    } else {
+                        recovery
+                    };
                     let until = saturating_nanos(now.saturating_add(wait));
                     shared.backoff_until_ns.store(until, Ordering::Release);
+                    slow.recovery_until = now.saturating_add(recovery.min(wait));
                     slow.last_error = Some(error.clone());
-                    let still_valid = shared.store.load().is_some_and(|t| now < t.expires());
                     tracing::warn!(
                         error = %error,
                         still_serving_cached_token = still_valid,

@@ -4,15 +4,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::{HeaderValue, Method};
 use secrecy::SecretString;
-use zeroize::Zeroize;
 
 use crate::cache::{CacheConfig, TokenCache};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::esign::{EsignRequest, PartnerHeaders, SUBMISSION_URLS_PATH};
 use crate::shared::{Fleet, FleetConfig, SharedStore};
-use crate::source::HttpTokenSource;
+use crate::source::{HttpTokenSource, valid_base_url, valid_client_id, valid_pass_key};
 use crate::store::TokenStore;
 use crate::token::Token;
 
@@ -21,12 +21,13 @@ pub const STAGING_TOKEN_BASE_URL: &str = "https://onekyc-token.staging.gopayapi.
 /// Token endpoint base URL of the production environment (`base-urls`).
 pub const PRODUCTION_TOKEN_BASE_URL: &str = "https://onekyc-token.ky.id.gopayapi.com";
 /// Esign API base URL of staging, as the documentation's example call shows it. The
-/// documentation gives no production Esign URL: production requires [`Builder::esign_base_url`].
+/// documentation gives no production Esign URL: Esign calls in production need
+/// [`OneKycClientBuilder::esign_base_url`].
 pub const STAGING_ESIGN_BASE_URL: &str = "https://onekyc.ky.id.staging.gopayapi.com";
 
-/// Environment variable read by [`Builder::credentials_from_env`] for the client id.
+/// Environment variable read by [`OneKycClientBuilder::credentials_from_env`] for the client id.
 pub const CLIENT_ID_ENV: &str = "ONEKYC_CLIENT_ID";
-/// Environment variable read by [`Builder::credentials_from_env`] for the pass key.
+/// Environment variable read by [`OneKycClientBuilder::credentials_from_env`] for the pass key.
 pub const PASS_KEY_ENV: &str = "ONEKYC_PASS_KEY";
 /// Environment variable naming the Redis a fleet shares its token through (`redis://HOST:PORT/DB`);
 /// read by the `omni` CLI, and by programs that want the same convention.
@@ -43,7 +44,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum Environment {
     /// [`STAGING_TOKEN_BASE_URL`] and [`STAGING_ESIGN_BASE_URL`].
     Staging,
-    /// [`PRODUCTION_TOKEN_BASE_URL`]; the Esign base URL must be given.
+    /// [`PRODUCTION_TOKEN_BASE_URL`]; Esign calls need the Esign base URL given.
     Production,
 }
 
@@ -74,7 +75,9 @@ pub struct OneKycClient {
 
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
-    pub(crate) esign_base_url: String,
+    /// `None` for a client used only for tokens: Esign calls then fail with
+    /// [`Error::MissingSetting`].
+    pub(crate) esign_base_url: Option<String>,
     pub(crate) request_timeout: Duration,
     pub(crate) cache: TokenCache,
     client_id: String,
@@ -82,12 +85,13 @@ pub(crate) struct Inner {
 
 impl OneKycClient {
     /// A builder with no settings.
-    pub fn builder() -> Builder {
-        Builder::default()
+    pub fn builder() -> OneKycClientBuilder {
+        OneKycClientBuilder::default()
     }
 
     /// A client for `environment` with the credentials of `ONEKYC_CLIENT_ID` and
-    /// `ONEKYC_PASS_KEY` and default settings (production also needs an Esign URL: use the builder).
+    /// `ONEKYC_PASS_KEY` and default settings (Esign calls in production also need an Esign
+    /// URL: use the builder).
     pub fn from_env(environment: Environment) -> Result<Self, Error> {
         Self::builder()
             .environment(environment)
@@ -110,13 +114,14 @@ impl OneKycClient {
         &self.inner.client_id
     }
 
-    /// The Esign base URL calls go to.
-    pub fn esign_base_url(&self) -> &str {
-        &self.inner.esign_base_url
+    /// The Esign base URL calls go to; `None` for a client used only for tokens.
+    pub fn esign_base_url(&self) -> Option<&str> {
+        self.inner.esign_base_url.as_deref()
     }
 
     /// A request to any Esign endpoint; `path` starts with `/`, e.g. `/esign-partner/v1/...`.
-    pub fn esign(&self, method: reqwest::Method, path: &str) -> EsignRequest<'_> {
+    /// [`Method`](crate::Method) is re-exported: callers need not depend on `http` or reqwest.
+    pub fn esign(&self, method: Method, path: &str) -> EsignRequest<'_> {
         EsignRequest::new(self, method, path)
     }
 
@@ -127,7 +132,7 @@ impl OneKycClient {
         &self,
         partner: &PartnerHeaders,
     ) -> Result<crate::EsignResponse, Error> {
-        self.esign(reqwest::Method::GET, SUBMISSION_URLS_PATH)
+        self.esign(Method::GET, SUBMISSION_URLS_PATH)
             .partner(partner.clone())
             .send()
             .await
@@ -145,15 +150,15 @@ impl fmt::Debug for OneKycClient {
     }
 }
 
-/// Builds a [`OneKycClient`]. Setters never fail; the first invalid setting is recorded and
-/// returned by [`build`](Self::build).
+/// Builds a [`OneKycClient`]. Setters never fail: the first invalid setting is recorded and
+/// [`build`](Self::build) returns it.
 #[derive(Default)]
-pub struct Builder {
+pub struct OneKycClientBuilder {
     error: Option<Error>,
     token_base_url: Option<String>,
     esign_base_url: Option<String>,
     environment: Option<Environment>,
-    client_id: Option<String>,
+    client_id: Option<(String, HeaderValue)>,
     pass_key: Option<SecretString>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
@@ -165,14 +170,14 @@ pub struct Builder {
     fleet: FleetConfig,
 }
 
-impl fmt::Debug for Builder {
+impl fmt::Debug for OneKycClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
+        f.debug_struct("OneKycClientBuilder")
             .field("error", &self.error)
             .field("environment", &self.environment)
             .field("token_base_url", &self.token_base_url)
             .field("esign_base_url", &self.esign_base_url)
-            .field("client_id", &self.client_id)
+            .field("client_id", &self.client_id.as_ref().map(|(id, _)| id))
             .field("pass_key", &self.pass_key.as_ref().map(|_| crate::REDACTED))
             .field("cache", &self.cache)
             .field("shared_store", &self.shared_store)
@@ -180,7 +185,7 @@ impl fmt::Debug for Builder {
     }
 }
 
-impl Builder {
+impl OneKycClientBuilder {
     fn record(&mut self, error: Error) {
         if self.error.is_none() {
             self.error = Some(error);
@@ -195,16 +200,17 @@ impl Builder {
 
     /// The token endpoint base URL, e.g. a sandbox's; overrides the environment's.
     pub fn token_base_url(mut self, url: impl Into<String>) -> Self {
-        match valid_base_url(url.into(), "token") {
+        match valid_base_url(&url.into(), "token") {
             Ok(url) => self.token_base_url = Some(url),
             Err(e) => self.record(e),
         }
         self
     }
 
-    /// The Esign API base URL; overrides the environment's; required for production.
+    /// The Esign API base URL; overrides the environment's. Needed for Esign calls in
+    /// production; a client used only for tokens does without.
     pub fn esign_base_url(mut self, url: impl Into<String>) -> Self {
-        match valid_base_url(url.into(), "Esign") {
+        match valid_base_url(&url.into(), "Esign") {
             Ok(url) => self.esign_base_url = Some(url),
             Err(e) => self.record(e),
         }
@@ -214,25 +220,19 @@ impl Builder {
     /// The partner client id (a UUID).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         let client_id = client_id.into();
-        if uuid::Uuid::try_parse(&client_id).is_ok() {
-            self.client_id = Some(client_id);
-        } else {
-            self.record(Error::InvalidCredential { field: "client-id" });
+        match valid_client_id(&client_id) {
+            Ok(value) => self.client_id = Some((client_id, value)),
+            Err(e) => self.record(e),
         }
         self
     }
 
     /// The pass key (a UUID, secret). The given string is zeroed once copied.
     pub fn pass_key(mut self, pass_key: impl Into<String>) -> Self {
-        let mut pass_key = pass_key.into();
-        if uuid::Uuid::try_parse(&pass_key).is_ok() {
-            // Copied rather than moved: converting a String with spare capacity to a boxed str
-            // could reallocate and leave the old buffer behind unzeroed.
-            self.pass_key = Some(SecretString::from(pass_key.as_str()));
-        } else {
-            self.record(Error::InvalidCredential { field: "pass-key" });
+        match valid_pass_key(pass_key.into()) {
+            Ok(pass_key) => self.pass_key = Some(pass_key),
+            Err(e) => self.record(e),
         }
-        pass_key.zeroize();
         self
     }
 
@@ -350,22 +350,20 @@ impl Builder {
             (None, Some(env)) => env.token_base_url().to_owned(),
             (None, None) => return Err(Error::MissingSetting("environment or token base URL")),
         };
-        let esign_base_url = match (
-            self.esign_base_url,
-            self.environment.and_then(Environment::esign_base_url),
-        ) {
-            (Some(url), _) => url,
-            (None, Some(url)) => url.to_owned(),
-            (None, None) => return Err(Error::MissingSetting("Esign base URL")),
-        };
-        let client_id = self.client_id.ok_or(Error::MissingSetting("client-id"))?;
+        let esign_base_url = self.esign_base_url.or_else(|| {
+            self.environment
+                .and_then(Environment::esign_base_url)
+                .map(str::to_owned)
+        });
+        let (client_id, client_id_value) =
+            self.client_id.ok_or(Error::MissingSetting("client-id"))?;
         let pass_key = self.pass_key.ok_or(Error::MissingSetting("pass-key"))?;
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .build()
-                .map_err(Error::transport)?,
+                .map_err(|e| Error::HttpClient(crate::error::HttpError::new(e)))?,
         };
         let fleet = self.shared_store.map(|store| {
             Fleet::new(
@@ -376,10 +374,10 @@ impl Builder {
             )
             .with_config(self.fleet)
         });
-        let source = HttpTokenSource::new(
+        let source = HttpTokenSource::from_parts(
             http.clone(),
             &token_base_url,
-            client_id.clone(),
+            client_id_value,
             Arc::new(pass_key),
             self.cache.fetch_timeout,
         );
@@ -405,21 +403,6 @@ impl Builder {
     }
 }
 
-fn valid_base_url(url: String, which: &'static str) -> Result<String, Error> {
-    let invalid = Error::InvalidBaseUrl { which };
-    let parsed = reqwest::Url::parse(&url).map_err(|_| invalid.clone())?;
-    if !matches!(parsed.scheme(), "http" | "https")
-        || parsed.host_str().is_none()
-        || parsed.query().is_some()
-        || parsed.fragment().is_some()
-        || !parsed.username().is_empty()
-        || parsed.password().is_some()
-    {
-        return Err(invalid);
-    }
-    Ok(url.trim_end_matches('/').to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,7 +418,7 @@ mod tests {
             .pass_key(KEY)
             .build()
             .unwrap();
-        assert_eq!(client.esign_base_url(), STAGING_ESIGN_BASE_URL);
+        assert_eq!(client.esign_base_url(), Some(STAGING_ESIGN_BASE_URL));
         let debug = format!("{client:?}");
         assert!(
             debug.contains("onekyc-token.staging.gopayapi.com/v1/esign/partner/authentication"),
@@ -445,17 +428,14 @@ mod tests {
     }
 
     #[test]
-    fn production_requires_an_esign_url() {
-        let err = OneKycClient::builder()
+    fn production_esign_calls_need_an_esign_url_tokens_do_not() {
+        let tokens_only = OneKycClient::builder()
             .environment(Environment::Production)
             .client_id(ID)
             .pass_key(KEY)
             .build()
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::MissingSetting("Esign base URL")),
-            "{err:?}"
-        );
+            .unwrap();
+        assert_eq!(tokens_only.esign_base_url(), None);
         let client = OneKycClient::builder()
             .environment(Environment::Production)
             .esign_base_url("https://esign.example.invalid/")
@@ -463,8 +443,28 @@ mod tests {
             .pass_key(KEY)
             .build()
             .unwrap();
-        assert_eq!(client.esign_base_url(), "https://esign.example.invalid");
+        assert_eq!(
+            client.esign_base_url(),
+            Some("https://esign.example.invalid")
+        );
         assert!(format!("{client:?}").contains(PRODUCTION_TOKEN_BASE_URL));
+    }
+
+    #[tokio::test]
+    async fn esign_calls_of_a_client_for_tokens_only_fail_before_sending() {
+        let tokens_only = OneKycClient::builder()
+            .token_base_url("http://127.0.0.1:9")
+            .client_id(ID)
+            .pass_key(KEY)
+            .build()
+            .unwrap();
+        let partner = PartnerHeaders::new("P", "U", "T", "S");
+        let err = tokens_only.submission_urls(&partner).await.unwrap_err();
+        assert!(
+            matches!(err, Error::MissingSetting("Esign base URL")),
+            "{err:?}"
+        );
+        assert_eq!(tokens_only.token_cache().stats().fetches, 0);
     }
 
     #[test]

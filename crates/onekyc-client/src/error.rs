@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::StatusCode;
+
 /// One `{"code": "...", "cause": "..."}` entry of a OneKYC error body (`onekyc-error-arrays`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ErrorDetail {
@@ -56,8 +58,12 @@ pub enum NumberProblem {
     Empty,
     /// The value was negative, e.g. `"-5"` or `-5`.
     Negative,
-    /// The string held something other than ASCII digits, e.g. `"abc"`, or the number had a fraction.
+    /// The string held something other than ASCII digits, e.g. `"abc"`.
     NotAnInteger,
+    /// The number is written with a fraction, e.g. `600.0` or `"1.5"` (`implausible-expiry`).
+    Fraction,
+    /// The number is written with an exponent, e.g. `1e3` (`implausible-expiry`).
+    Exponent,
     /// The value does not fit in 64 bits, or the expiry it implies cannot be represented.
     Overflow,
     /// The JSON value was neither a string nor a number (e.g. `true`, an object).
@@ -70,6 +76,8 @@ impl fmt::Display for NumberProblem {
             Self::Empty => "empty string",
             Self::Negative => "negative value",
             Self::NotAnInteger => "not a non-negative integer",
+            Self::Fraction => "not an integer: written with a fraction (like 600.0)",
+            Self::Exponent => "not an integer: written with an exponent (like 1e3)",
             Self::Overflow => "value out of range",
             Self::WrongType => "neither a string nor a number",
         })
@@ -126,7 +134,7 @@ pub enum Error {
     #[error("token endpoint answered {status}: {}", ErrorDetails(errors))]
     TokenRejected {
         /// The HTTP status.
-        status: u16,
+        status: StatusCode,
         /// Every entry of the body's `errors` (empty when the body had none or was not JSON).
         errors: Vec<ErrorDetail>,
     },
@@ -144,15 +152,26 @@ pub enum Error {
     /// The token's lifetime was zero, or it had already expired when the response arrived.
     #[error("token was already expired when it arrived")]
     ExpiredOnArrival,
-    /// The token endpoint (or an Esign call) did not answer in time.
-    #[error("no answer within {after:?}")]
+    /// The token endpoint or an Esign call did not answer in time.
+    #[error("no answer from the {endpoint} within {after:?}")]
     Timeout {
+        /// Which endpoint did not answer.
+        endpoint: Endpoint,
         /// The timeout that ran out.
         after: Duration,
     },
     /// Connecting, sending or reading failed (connection refused, reset, TLS, ...).
-    #[error("transport error: {0}")]
-    Transport(#[source] Arc<reqwest::Error>),
+    #[error("{endpoint}: transport error: {source}")]
+    Transport {
+        /// Which endpoint the call went to.
+        endpoint: Endpoint,
+        /// What failed.
+        #[source]
+        source: HttpError,
+    },
+    /// The HTTP client could not be built (e.g. no TLS backend).
+    #[error("HTTP client: {0}")]
+    HttpClient(#[source] HttpError),
     /// The task fetching the token was stopped before it finished (runtime shutting down).
     #[error("token fetch was aborted")]
     FetchAborted,
@@ -169,7 +188,7 @@ pub enum Error {
     #[error("Esign answered {status}: {}", ErrorDetails(errors))]
     EsignStatus {
         /// The HTTP status.
-        status: u16,
+        status: StatusCode,
         /// Every entry of the body's `errors` (empty when the body had none or was not JSON).
         errors: Vec<ErrorDetail>,
     },
@@ -182,12 +201,73 @@ pub enum Error {
     SharedStore(&'static str),
 }
 
+/// Which OneKYC endpoint a call went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// The partner token endpoint.
+    Token,
+    /// An Esign API endpoint.
+    Esign,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Token => "token endpoint",
+            Self::Esign => "Esign endpoint",
+        })
+    }
+}
+
+/// An error of the HTTP stack. Opaque: the underlying error is its
+/// [`source`](std::error::Error::source), so upgrading the HTTP stack changes no type of ours.
+/// Cheap to clone (every caller waiting on one token fetch gets the same error).
+#[derive(Debug, Clone)]
+pub struct HttpError(Arc<reqwest::Error>);
+
+impl HttpError {
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        // The URL never carries a secret (credentials travel in headers), but strip it anyway
+        // so error text stays short and uniform.
+        HttpError(Arc::new(error.without_url()))
+    }
+
+    /// No connection could be made: nothing reached the server.
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What happened, without repeating the source's own text.
+        f.write_str(if self.0.is_connect() {
+            "could not connect"
+        } else if self.0.is_builder() {
+            "could not be built"
+        } else if self.0.is_body() || self.0.is_decode() {
+            "failed while reading the answer"
+        } else {
+            "failed"
+        })
+    }
+}
+
+impl std::error::Error for HttpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
 impl Error {
     /// The HTTP status the error came with, if it came from an answer.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::MissingCredentials { .. } => Some(400),
-            Self::InvalidCredentials { .. } | Self::EsignUnauthorized { .. } => Some(401),
+            Self::MissingCredentials { .. } => Some(StatusCode::BAD_REQUEST),
+            Self::InvalidCredentials { .. } | Self::EsignUnauthorized { .. } => {
+                Some(StatusCode::UNAUTHORIZED)
+            }
             Self::TokenRejected { status, .. } | Self::EsignStatus { status, .. } => Some(*status),
             _ => None,
         }
@@ -205,9 +285,18 @@ impl Error {
         }
     }
 
-    pub(crate) fn transport(error: reqwest::Error) -> Self {
-        // The URL never carries a secret (credentials travel in headers), but strip it anyway so
-        // error text stays short and uniform.
-        Self::Transport(Arc::new(error.without_url()))
+    /// The error of a failed call to `endpoint` that was bounded by `timeout`.
+    pub(crate) fn of_call(endpoint: Endpoint, error: reqwest::Error, timeout: Duration) -> Self {
+        if error.is_timeout() {
+            Self::Timeout {
+                endpoint,
+                after: timeout,
+            }
+        } else {
+            Self::Transport {
+                endpoint,
+                source: HttpError::new(error),
+            }
+        }
     }
 }

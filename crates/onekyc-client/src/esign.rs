@@ -1,12 +1,11 @@
 //! Esign API calls: the `x-onekyc-token` header, the partner headers, one retry after a 401.
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::Deserialize;
 
 use crate::client::OneKycClient;
-use crate::error::{Error, ErrorDetail};
-use crate::source::map_reqwest;
+use crate::error::{Endpoint, Error, ErrorDetail};
 use crate::token::{RawDetail, Token, details_of};
 
 /// The documented Esign endpoint returning the submission URLs.
@@ -75,14 +74,14 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
 /// A successful (2xx) Esign answer, body as received.
 #[derive(Debug, Clone)]
 pub struct EsignResponse {
-    status: u16,
+    status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
 }
 
 impl EsignResponse {
     /// The HTTP status (2xx).
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.status
     }
 
@@ -106,7 +105,7 @@ impl EsignResponse {
 #[must_use = "a request does nothing until sent"]
 pub struct EsignRequest<'c> {
     client: &'c OneKycClient,
-    method: reqwest::Method,
+    method: Method,
     path: String,
     headers: HeaderMap,
     query: Vec<(String, String)>,
@@ -127,7 +126,7 @@ impl std::fmt::Debug for EsignRequest<'_> {
 }
 
 impl<'c> EsignRequest<'c> {
-    pub(crate) fn new(client: &'c OneKycClient, method: reqwest::Method, path: &str) -> Self {
+    pub(crate) fn new(client: &'c OneKycClient, method: Method, path: &str) -> Self {
         Self {
             client,
             method,
@@ -195,6 +194,9 @@ impl<'c> EsignRequest<'c> {
         if let Some(error) = self.error {
             return Err(error);
         }
+        if self.client.esign_base_url().is_none() {
+            return Err(Error::MissingSetting("Esign base URL"));
+        }
         let cache = self.client.token_cache();
         let token = cache.token().await?;
         match self.attempt(&token).await? {
@@ -218,7 +220,8 @@ impl<'c> EsignRequest<'c> {
             .map_err(|_| Error::MalformedResponse("token is not a valid header value"))?;
         token_value.set_sensitive(true);
         headers.insert(HeaderName::from_static(TOKEN_HEADER), token_value);
-        let url = format!("{}{}", inner.esign_base_url, self.path);
+        let base = inner.esign_base_url.as_deref().unwrap_or_default();
+        let url = format!("{base}{}", self.path);
         let mut request = inner
             .http
             .request(self.method.clone(), url)
@@ -230,18 +233,13 @@ impl<'c> EsignRequest<'c> {
         if let Some(body) = &self.body {
             request = request.body(body.clone());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| map_reqwest(e, inner.request_timeout))?;
-        let status = response.status().as_u16();
+        let failed = |e| Error::of_call(Endpoint::Esign, e, inner.request_timeout);
+        let response = request.send().await.map_err(failed)?;
+        let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| map_reqwest(e, inner.request_timeout))?;
-        tracing::debug!(path = %self.path, status, "Esign answered");
-        if (200..300).contains(&status) {
+        let body = response.bytes().await.map_err(failed)?;
+        tracing::debug!(path = %self.path, status = status.as_u16(), "Esign answered");
+        if status.is_success() {
             return Ok(Attempt::Done(EsignResponse {
                 status,
                 headers,
@@ -249,7 +247,7 @@ impl<'c> EsignRequest<'c> {
             }));
         }
         let errors = error_details(&body);
-        if status == 401 {
+        if status == StatusCode::UNAUTHORIZED {
             Ok(Attempt::Unauthorized(errors))
         } else {
             Err(Error::EsignStatus { status, errors })

@@ -86,6 +86,7 @@ impl Sealer {
             info.push(0);
             info.extend_from_slice(client_id.as_bytes());
             // Output lengths of 16 and 32 bytes are far below HKDF-SHA256's 8160-byte limit.
+            #[expect(clippy::expect_used, reason = "16 and 32 bytes are valid HKDF lengths")]
             hkdf.expand(&info, out)
                 .expect("HKDF output length within limits");
         };
@@ -111,6 +112,7 @@ impl Sealer {
         let namespace = hex::encode(&namespace.finalize()[..16]);
         Self {
             // From the zeroed-on-drop buffer directly: no unzeroed copy of the key is left behind.
+            #[expect(clippy::expect_used, reason = "the buffer is exactly 32 bytes")]
             cipher: Aes256Gcm::new_from_slice(aead_key.as_ref())
                 .expect("a 32-byte key for AES-256"),
             fingerprint_key,
@@ -131,6 +133,7 @@ impl Sealer {
 
     /// The fingerprint of `token` (HMAC-SHA256 under the fingerprint key, first 16 bytes).
     pub(crate) fn fingerprint(&self, token: &str) -> Fingerprint {
+        #[expect(clippy::expect_used, reason = "HMAC takes keys of any length")]
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.fingerprint_key.as_ref())
             .expect("HMAC takes keys of any length");
         mac.update(token.as_bytes());
@@ -171,6 +174,10 @@ impl Sealer {
         plain.extend_from_slice(token.as_bytes());
         let nonce = Nonce::<Aes256Gcm>::generate();
         let aad = self.associated_data(&header);
+        #[expect(
+            clippy::expect_used,
+            reason = "a token is far below AES-GCM's message limit"
+        )]
         let sealed = self
             .cipher
             .encrypt(

@@ -4,9 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorDetail, NumberProblem};
 
@@ -129,8 +131,9 @@ struct Envelope {
 #[derive(Deserialize)]
 struct Data {
     token: Option<SecretString>,
-    expiry_seconds: Option<Value>,
-    expires_at: Option<Value>,
+    /// Kept as written: `600.0` and `1e3` are told apart from `600` only by their text.
+    expiry_seconds: Option<Box<RawValue>>,
+    expires_at: Option<Box<RawValue>>,
 }
 
 /// One entry of a OneKYC `errors` array as sent (codes may come as strings or numbers).
@@ -154,8 +157,8 @@ pub(crate) fn details_of(raw: Option<Vec<RawDetail>>) -> Vec<ErrorDetail> {
 /// is an error that keeps every `code` and `cause` (`onekyc-error-arrays`): 400 is
 /// [`Error::MissingCredentials`], 401 [`Error::InvalidCredentials`], the rest
 /// [`Error::TokenRejected`], including `success:false` under 200, so it is never cached.
-pub fn parse_token_response(status: u16, body: &[u8]) -> Result<FetchedToken, Error> {
-    let ok_status = (200..300).contains(&status);
+pub fn parse_token_response(status: StatusCode, body: &[u8]) -> Result<FetchedToken, Error> {
+    let ok_status = status.is_success();
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
         // serde_json's message could quote part of the body, which holds the token: never keep it.
@@ -180,15 +183,15 @@ pub fn parse_token_response(status: u16, body: &[u8]) -> Result<FetchedToken, Er
         .ok_or(Error::MalformedResponse("no token"))?;
     Ok(FetchedToken {
         token,
-        expiry_seconds: parse_number("expiry_seconds", data.expiry_seconds.as_ref())?,
-        expires_at: parse_number("expires_at", data.expires_at.as_ref())?,
+        expiry_seconds: parse_number("expiry_seconds", data.expiry_seconds.as_deref())?,
+        expires_at: parse_number("expires_at", data.expires_at.as_deref())?,
     })
 }
 
-fn rejected(status: u16, errors: Vec<ErrorDetail>) -> Error {
+fn rejected(status: StatusCode, errors: Vec<ErrorDetail>) -> Error {
     match status {
-        400 => Error::MissingCredentials { errors },
-        401 => Error::InvalidCredentials { errors },
+        StatusCode::BAD_REQUEST => Error::MissingCredentials { errors },
+        StatusCode::UNAUTHORIZED => Error::InvalidCredentials { errors },
         _ => Error::TokenRejected { status, errors },
     }
 }
@@ -202,32 +205,29 @@ fn text_of(value: Option<Value>) -> String {
     }
 }
 
-/// `onekyc-expiry`: a JSON string of ASCII digits or a JSON number, non-negative and within u64.
-/// `null` or absent means "not given".
+/// `onekyc-expiry`: a JSON string of ASCII digits or a JSON number written as an integer,
+/// non-negative and within u64. `null` or absent means "not given". A number written with a
+/// fraction or an exponent is refused as such (`implausible-expiry`).
 pub(crate) fn parse_number(
     field: &'static str,
-    value: Option<&Value>,
+    raw: Option<&RawValue>,
 ) -> Result<Option<u64>, Error> {
+    let text = raw.map(RawValue::get);
+    // Already parsed once as JSON, so this does not fail; a failure reads as "not given".
+    let value = text.and_then(|text| serde_json::from_str::<Value>(text).ok());
     let problem = match value {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => match parse_digits(s) {
+        Some(Value::String(s)) => match parse_digits(&s) {
             Ok(n) => return Ok(Some(n)),
             Err(problem) => problem,
         },
-        Some(Value::Number(n)) => {
-            if let Some(n) = n.as_u64() {
-                return Ok(Some(n));
-            }
-            if n.as_i64().is_some() {
-                NumberProblem::Negative
-            } else {
-                match n.as_f64() {
-                    Some(f) if f < 0.0 => NumberProblem::Negative,
-                    Some(f) if f.fract() == 0.0 && f.is_finite() => NumberProblem::Overflow,
-                    _ => NumberProblem::NotAnInteger,
-                }
-            }
-        }
+        Some(Value::Number(n)) => match (n.as_u64(), text.unwrap_or_default()) {
+            (Some(n), text) if text.bytes().all(|b| b.is_ascii_digit()) => return Ok(Some(n)),
+            (_, text) if text.starts_with('-') => NumberProblem::Negative,
+            (_, text) if text.contains(['e', 'E']) => NumberProblem::Exponent,
+            (_, text) if text.contains('.') => NumberProblem::Fraction,
+            _ => NumberProblem::Overflow,
+        },
         Some(_) => NumberProblem::WrongType,
     };
     Err(Error::InvalidNumber { field, problem })
@@ -261,7 +261,7 @@ mod tests {
     }
 
     fn problem_of(expiry: &str) -> NumberProblem {
-        match parse_token_response(200, &body(expiry, "null")) {
+        match parse_token_response(StatusCode::from_u16(200).unwrap(), &body(expiry, "null")) {
             Err(Error::InvalidNumber {
                 field: "expiry_seconds",
                 problem,
@@ -272,7 +272,11 @@ mod tests {
 
     #[test]
     fn onekyc_expiry_documented_example_strings() {
-        let fetched = parse_token_response(200, &body(r#""1800""#, r#""1783336059""#)).unwrap();
+        let fetched = parse_token_response(
+            StatusCode::from_u16(200).unwrap(),
+            &body(r#""1800""#, r#""1783336059""#),
+        )
+        .unwrap();
         assert_eq!(fetched.token.expose_secret(), "tok-123");
         assert_eq!(fetched.expiry_seconds, Some(1800));
         assert_eq!(fetched.expires_at, Some(1_783_336_059));
@@ -280,26 +284,41 @@ mod tests {
 
     #[test]
     fn onekyc_expiry_numbers_and_absent_fields() {
-        let fetched = parse_token_response(200, &body("1800", "1783336059")).unwrap();
+        let fetched = parse_token_response(
+            StatusCode::from_u16(200).unwrap(),
+            &body("1800", "1783336059"),
+        )
+        .unwrap();
         assert_eq!(
             (fetched.expiry_seconds, fetched.expires_at),
             (Some(1800), Some(1_783_336_059))
         );
-        let fetched =
-            parse_token_response(200, br#"{"success":true,"data":{"token":"t"}}"#).unwrap();
+        let fetched = parse_token_response(
+            StatusCode::from_u16(200).unwrap(),
+            br#"{"success":true,"data":{"token":"t"}}"#,
+        )
+        .unwrap();
         assert_eq!((fetched.expiry_seconds, fetched.expires_at), (None, None));
-        let fetched = parse_token_response(200, &body("null", "null")).unwrap();
+        let fetched =
+            parse_token_response(StatusCode::from_u16(200).unwrap(), &body("null", "null"))
+                .unwrap();
         assert_eq!(fetched.expiry_seconds, None);
         assert_eq!(
-            parse_token_response(200, &body(r#""0042""#, "null"))
-                .unwrap()
-                .expiry_seconds,
+            parse_token_response(
+                StatusCode::from_u16(200).unwrap(),
+                &body(r#""0042""#, "null")
+            )
+            .unwrap()
+            .expiry_seconds,
             Some(42)
         );
         assert_eq!(
-            parse_token_response(200, &body(r#""18446744073709551615""#, "null"))
-                .unwrap()
-                .expiry_seconds,
+            parse_token_response(
+                StatusCode::from_u16(200).unwrap(),
+                &body(r#""18446744073709551615""#, "null")
+            )
+            .unwrap()
+            .expiry_seconds,
             Some(u64::MAX)
         );
     }
@@ -315,7 +334,15 @@ mod tests {
         assert_eq!(problem_of(r#"" 5""#), NumberProblem::NotAnInteger);
         assert_eq!(problem_of(r#""+5""#), NumberProblem::NotAnInteger);
         assert_eq!(problem_of(r#""1.5""#), NumberProblem::NotAnInteger);
-        assert_eq!(problem_of("1.5"), NumberProblem::NotAnInteger);
+        assert_eq!(problem_of("1.5"), NumberProblem::Fraction);
+        assert_eq!(problem_of("600.0"), NumberProblem::Fraction);
+        assert_eq!(problem_of("1e3"), NumberProblem::Exponent);
+        assert_eq!(problem_of("1E+3"), NumberProblem::Exponent);
+        assert_eq!(problem_of("6.0e2"), NumberProblem::Exponent);
+        let err = parse_token_response(StatusCode::OK, &body("600.0", "null")).unwrap_err();
+        assert!(err.to_string().contains("fraction"), "{err}");
+        let err = parse_token_response(StatusCode::OK, &body("1e3", "null")).unwrap_err();
+        assert!(err.to_string().contains("exponent"), "{err}");
         assert_eq!(
             problem_of(r#""18446744073709551616""#),
             NumberProblem::Overflow
@@ -327,7 +354,7 @@ mod tests {
         );
         assert_eq!(problem_of("true"), NumberProblem::WrongType);
         assert_eq!(problem_of("{}"), NumberProblem::WrongType);
-        match parse_token_response(200, &body("1", r#""x""#)) {
+        match parse_token_response(StatusCode::from_u16(200).unwrap(), &body("1", r#""x""#)) {
             Err(Error::InvalidNumber {
                 field: "expires_at",
                 problem: NumberProblem::NotAnInteger,
@@ -339,7 +366,7 @@ mod tests {
     #[test]
     fn onekyc_error_arrays_error_bodies_keep_every_code_and_cause() {
         let missing = br#"{"success":false,"errors":[{"code":"1650","cause":"MISSING_CLIENT_ID"},{"code":"1650","cause":"MISSING_PASS_KEY"}]}"#;
-        match parse_token_response(400, missing) {
+        match parse_token_response(StatusCode::from_u16(400).unwrap(), missing) {
             Err(Error::MissingCredentials { errors }) => assert_eq!(
                 errors,
                 vec![
@@ -350,7 +377,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let unauthorized = br#"{"success":false,"errors":[{"code":110,"cause":"UNAUTHORIZED"}]}"#;
-        let err = parse_token_response(401, unauthorized).unwrap_err();
+        let err =
+            parse_token_response(StatusCode::from_u16(401).unwrap(), unauthorized).unwrap_err();
         assert!(matches!(&err, Error::InvalidCredentials { .. }));
         assert_eq!(err.details(), [ErrorDetail::new("110", "UNAUTHORIZED")]);
         assert_eq!(
@@ -362,12 +390,18 @@ mod tests {
     #[test]
     fn success_false_is_an_error_even_under_200() {
         let err = parse_token_response(
-            200,
+            StatusCode::OK,
             br#"{"success":false,"errors":[{"code":"9","cause":"X"}],"data":{"token":"t"}}"#,
         )
         .unwrap_err();
         assert!(
-            matches!(err, Error::TokenRejected { status: 200, .. }),
+            matches!(
+                err,
+                Error::TokenRejected {
+                    status: StatusCode::OK,
+                    ..
+                }
+            ),
             "{err:?}"
         );
     }
@@ -382,19 +416,27 @@ mod tests {
             br#"{"success":true,"data":{"token":""}}"#,
             br#"{"success":true,"data":{}}"#,
         ] {
-            let err = parse_token_response(200, bad).unwrap_err();
+            let err = parse_token_response(StatusCode::from_u16(200).unwrap(), bad).unwrap_err();
             assert!(matches!(err, Error::MalformedResponse(_)), "{err:?}");
             assert!(!format!("{err} {err:?}").contains("tok-123"));
         }
-        let err = parse_token_response(502, b"<html>bad gateway</html>").unwrap_err();
+        let err = parse_token_response(
+            StatusCode::from_u16(502).unwrap(),
+            b"<html>bad gateway</html>",
+        )
+        .unwrap_err();
         assert!(
-            matches!(err, Error::TokenRejected { status: 502, ref errors } if errors.is_empty())
+            matches!(err, Error::TokenRejected { status: StatusCode::BAD_GATEWAY, ref errors } if errors.is_empty())
         );
     }
 
     #[test]
     fn debug_never_shows_the_value() {
-        let fetched = parse_token_response(200, &body(r#""1800""#, "null")).unwrap();
+        let fetched = parse_token_response(
+            StatusCode::from_u16(200).unwrap(),
+            &body(r#""1800""#, "null"),
+        )
+        .unwrap();
         assert!(!format!("{fetched:?}").contains("tok-123"));
         let token = Token::new(
             fetched.token,

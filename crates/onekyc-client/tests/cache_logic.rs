@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use onekyc_client::{
-    CacheConfig, Clock, Error, FetchFuture, FetchedToken, ManualClock, Token, TokenCache,
-    TokenSource,
+    CacheConfig, Clock, Endpoint, Error, FetchFuture, FetchedToken, ManualClock, StatusCode, Token,
+    TokenCache, TokenSource,
 };
 use tokio::sync::{Notify, Semaphore};
 
@@ -106,7 +106,7 @@ fn ok(expiry_seconds: u64) -> Answer {
 
 fn failure() -> Error {
     Error::TokenRejected {
-        status: 500,
+        status: StatusCode::INTERNAL_SERVER_ERROR,
         errors: Vec::new(),
     }
 }
@@ -362,7 +362,13 @@ async fn failing_refresh_inside_the_margin_keeps_serving_and_backs_off() {
     clock.advance(Duration::from_secs(400));
     let error = valid_token(&cache, &clock).await.unwrap_err();
     assert!(
-        matches!(error, Error::TokenRejected { status: 500, .. }),
+        matches!(
+            error,
+            Error::TokenRejected {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                ..
+            }
+        ),
         "{error:?}"
     );
     // Recovery: the first call after the backoff succeeds.
@@ -433,8 +439,16 @@ async fn a_stalled_source_fails_callers_after_the_timeout() {
     config.fetch_timeout = Duration::from_millis(200);
     let cache = cache_with(&clock, &source, config);
     let (a, b) = tokio::join!(cache.token(), cache.token());
-    assert!(matches!(a, Err(Error::Timeout { .. })), "{a:?}");
-    assert!(matches!(b, Err(Error::Timeout { .. })), "{b:?}");
+    for result in [a, b] {
+        let timed_out = matches!(
+            &result,
+            Err(Error::Timeout {
+                endpoint: Endpoint::Token,
+                ..
+            })
+        );
+        assert!(timed_out, "{result:?}");
+    }
     assert_eq!(source.fetches(), 1);
     assert!(!cache.is_fetching());
 }
@@ -490,4 +504,139 @@ async fn joined<T>(task: tokio::task::JoinHandle<T>) -> T {
         .await
         .expect("task hung")
         .expect("task panicked")
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn implausible_expiry_a_lifetime_past_24_h_is_capped() {
+    let day = onekyc_client::MAX_LIFETIME;
+    for answer in [
+        ok(100_000),
+        Answer::Token {
+            expiry_seconds: None,
+            expires_in: Some(10_000_000_000),
+        },
+    ] {
+        let clock = Arc::new(ManualClock::new());
+        let source = Scripted::new(&clock, answer);
+        let cache = cache(&clock, &source);
+        let token = valid_token(&cache, &clock).await.unwrap();
+        assert_eq!(token.expires(), day);
+        assert_eq!(cache.stats().expires_in, Some(day));
+    }
+    // Exactly 24 h is believed as it is.
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock, ok(86_400));
+    let token = valid_token(&cache(&clock, &source), &clock).await.unwrap();
+    assert_eq!(token.expires(), day);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn recovery_after_expiry_waits_only_the_minimum_backoff() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock, ok(1800));
+    let mut config = CacheConfig::default();
+    config.max_backoff = Duration::from_secs(1200);
+    let cache = cache_with(&clock, &source, config);
+    valid_token(&cache, &clock).await.unwrap();
+    source.answer(Answer::Fail(failure()));
+    clock.advance(Duration::from_secs(1500));
+    let expiry = Duration::from_secs(1800);
+    while clock.monotonic() < expiry {
+        valid_token(&cache, &clock).await.unwrap();
+        clock.advance(Duration::from_secs(1));
+    }
+    let failed: Vec<_> = source.attempts_at().into_iter().skip(1).collect();
+    assert!(
+        failed
+            .windows(2)
+            .any(|w| w[1] - w[0] >= Duration::from_secs(60)),
+        "the backoff doubled while the token was served: {failed:?}"
+    );
+    let last_failure = *failed.last().unwrap();
+    // The provider is back: the first fetch after expiry comes at most the minimum backoff
+    // plus its jitter (30 + 15 s) after the last failure, not after the doubled backoff.
+    source.answer(ok(1800));
+    let mut calls = 0;
+    while valid_token(&cache, &clock).await.is_err() {
+        calls += 1;
+        assert!(calls < 1_000, "never recovered");
+        clock.advance(Duration::from_secs(1));
+    }
+    let recovered = clock.monotonic();
+    let bound = expiry.max(last_failure + Duration::from_secs(45));
+    assert!(
+        recovered <= bound,
+        "recovered at {recovered:?}, last failure at {last_failure:?}"
+    );
+    let stats = cache.stats();
+    assert_eq!(stats.fetches, source.fetches());
+    assert_eq!(stats.failures, source.fetches() - 2);
+    assert_eq!(stats.expires_in, Some(Duration::from_secs(1800)));
+    assert_eq!(
+        stats.last_refresh,
+        Some(std::time::UNIX_EPOCH + clock.wall())
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn after_expiry_repeated_failures_keep_the_minimum_backoff() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock, Answer::Fail(failure()));
+    let cache = cache(&clock, &source);
+    for _ in 0..600 {
+        let _ = valid_token(&cache, &clock).await;
+        clock.advance(Duration::from_secs(1));
+    }
+    let attempts = source.attempts_at();
+    assert!(attempts.len() >= 600 / 45, "{attempts:?}");
+    for pair in attempts.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_secs(30) && gap <= Duration::from_secs(46),
+            "{attempts:?}"
+        );
+    }
+    let stats = cache.stats();
+    assert_eq!(stats.failures, stats.fetches);
+    assert_eq!(stats.last_refresh, None);
+    assert_eq!(stats.expires_in, None);
+}
+
+#[derive(Clone, Default)]
+struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn implausible_expiry_is_one_warning_per_capped_token() {
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock, ok(1_000_000));
+    let cache = cache(&clock, &source);
+    for _ in 0..100 {
+        valid_token(&cache, &clock).await.unwrap();
+        clock.advance(Duration::from_secs(60));
+    }
+    let text = String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned();
+    assert_eq!(
+        text.matches("implausibly long").count() as u64,
+        source.fetches(),
+        "{text}"
+    );
+    assert_eq!(source.fetches(), 1, "one token served for the 100 minutes");
 }

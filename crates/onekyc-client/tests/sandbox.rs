@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use omni_sandbox::{Fault, Sandbox, SandboxConfig, demo};
 use onekyc_client::{
-    Builder, Clock, Error, ErrorDetail, ManualClock, OneKycClient, PartnerHeaders,
-    SUBMISSION_URLS_PATH, TOKEN_PATH, parse_token_response,
+    Clock, Endpoint, Error, ErrorDetail, ManualClock, Method, OneKycClient, OneKycClientBuilder,
+    PartnerHeaders, SUBMISSION_URLS_PATH, StatusCode, TOKEN_PATH, parse_token_response,
 };
 
 async fn sandbox() -> Sandbox {
@@ -18,7 +18,7 @@ async fn sandbox() -> Sandbox {
         .expect("sandbox starts on loopback")
 }
 
-fn builder(sandbox: &Sandbox) -> Builder {
+fn builder(sandbox: &Sandbox) -> OneKycClientBuilder {
     OneKycClient::builder()
         .token_base_url(sandbox.onekyc_token_base_url())
         .esign_base_url(sandbox.esign_base_url())
@@ -182,7 +182,13 @@ async fn a_failing_endpoint_inside_the_margin_then_after_expiry_then_recovered()
     for task in tasks {
         let error = joined(task).await.unwrap_err();
         assert!(
-            matches!(error, Error::TokenRejected { status: 500, .. }),
+            matches!(
+                error,
+                Error::TokenRejected {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    ..
+                }
+            ),
             "{error:?}"
         );
     }
@@ -209,7 +215,7 @@ async fn onekyc_error_arrays_missing_credentials_are_a_typed_400_with_every_caus
     let url = format!("{}{TOKEN_PATH}", sandbox.onekyc_token_base_url());
     let http = reqwest::Client::new();
     let response = http.get(&url).send().await.unwrap();
-    let status = response.status().as_u16();
+    let status = response.status();
     let error = parse_token_response(status, &response.bytes().await.unwrap()).unwrap_err();
     match &error {
         Error::MissingCredentials { errors } => assert_eq!(
@@ -221,7 +227,7 @@ async fn onekyc_error_arrays_missing_credentials_are_a_typed_400_with_every_caus
         ),
         other => panic!("{other:?}"),
     }
-    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
 
     let response = http
         .get(&url)
@@ -230,7 +236,7 @@ async fn onekyc_error_arrays_missing_credentials_are_a_typed_400_with_every_caus
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
+    let status = response.status();
     let error = parse_token_response(status, &response.bytes().await.unwrap()).unwrap_err();
     assert_eq!(
         error.details(),
@@ -286,13 +292,13 @@ async fn esign_calls_carry_the_token_and_the_partner_headers() {
 
     // The generic call without partner headers: a typed 400 naming each missing one, no retry.
     let error = client
-        .esign(reqwest::Method::GET, SUBMISSION_URLS_PATH)
+        .esign(Method::GET, SUBMISSION_URLS_PATH)
         .send()
         .await
         .unwrap_err();
     match &error {
         Error::EsignStatus {
-            status: 400,
+            status: StatusCode::BAD_REQUEST,
             errors,
         } => {
             assert_eq!(errors.len(), 4);
@@ -332,7 +338,7 @@ async fn onekyc_token_cache_a_permanent_401_is_returned_after_exactly_one_retry(
         matches!(error, Error::EsignUnauthorized { .. }),
         "{error:?}"
     );
-    assert_eq!(error.status(), Some(401));
+    assert_eq!(error.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(
         admin.request_count(&esign_path(&sandbox)),
         2,
@@ -394,9 +400,43 @@ async fn a_stalled_endpoint_fails_callers_after_the_timeout() {
         .build()
         .unwrap();
     let (a, b) = tokio::join!(client.token(), client.token());
-    assert!(matches!(a, Err(Error::Timeout { .. })), "{a:?}");
-    assert!(matches!(b, Err(Error::Timeout { .. })), "{b:?}");
+    for result in [a, b] {
+        let timed_out = matches!(
+            &result,
+            Err(Error::Timeout {
+                endpoint: Endpoint::Token,
+                ..
+            })
+        );
+        assert!(timed_out, "{result:?}");
+    }
     assert_eq!(sandbox.admin().request_count(&token_path(&sandbox)), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_esign_call_names_the_esign_endpoint() {
+    let sandbox = sandbox().await;
+    sandbox.admin().inject_on(
+        &esign_path(&sandbox),
+        Fault::Latency(Duration::from_secs(5)),
+        1,
+    );
+    let client = builder(&sandbox)
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let error = client.submission_urls(&partner()).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                endpoint: Endpoint::Esign,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("Esign endpoint"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -406,7 +446,16 @@ async fn a_dropped_connection_is_a_transport_error() {
         .admin()
         .inject_on(&token_path(&sandbox), Fault::DropConnection, 1);
     let error = client(&sandbox).token().await.unwrap_err();
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                endpoint: Endpoint::Token,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

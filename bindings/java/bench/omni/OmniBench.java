@@ -1,17 +1,18 @@
 package omni;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Times signing one 200 B-body request N times through libomni (a reusable Signer, one call per
- * signature, and signMany batches) and through javax.crypto.Mac building the same base string.
- * Run by bindings/bench.sh; prints "java<TAB>way<TAB>ns per signature" lines.
+ * Times signing one 200 B-body request through omni-sign over JNI (a reusable Signer, one call
+ * per signature) and through javax.crypto.Mac building the same base string, in alternating
+ * rounds of N/10 signatures per way. Run by bindings/bench.sh; prints "java<TAB>way<TAB>ns per signature"
+ * lines (the median of the measured rounds) and, on stderr, the spread of the per-round ratio.
  */
 public final class OmniBench {
   static final String SECRET = "partner-secret-key";
@@ -20,7 +21,14 @@ public final class OmniBench {
   static final String STORE = "str_TGIxyboe7-Rz";
   static final String TOKEN = "stkn_1G_R3r_5QTvwr_0O";
   static final long TS = 1709024577000L;
-  static final int BATCH = 100;
+  static final int ROUNDS = 45;
+  static final int WARMUP = 5; // rounds that warm up the JIT, not counted
+  /**
+   * Times are this thread's CPU time, not wall time: on a shared machine the thread is
+   * descheduled at random, which wall time would count. (Collections run on GC threads and are
+   * left out for both ways; javax.crypto allocates more, so this favours it.)
+   */
+  static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   static byte[] body() {
     String prefix = "{\"storeId\":\"str_TGIxyboe7-Rz\",\"note\":\"";
@@ -67,47 +75,66 @@ public final class OmniBench {
   }
 
   public static void main(String[] args) throws Exception {
-    int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    // n signatures per way in all, spread over the measured rounds.
+    int n = Math.max(1000, (args.length > 0 ? Integer.parseInt(args[0]) : 200_000) / 10);
     byte[] body = body();
     byte[] key = SECRET.getBytes(StandardCharsets.UTF_8);
     Native nat = new Native(key);
-    try (Omni.Signer signer = new Omni.Signer(key)) {
-      String want = signer.sign(new Omni.Request("POST", URL, PARTNER, STORE, TOKEN, TS, body));
+    try (Signer signer = new Signer(key)) {
+      String want = signer.sign(new Request("POST", URL, PARTNER, STORE, TOKEN, TS, body));
       if (!nat.sign("POST", URL, TS, body).equals(want)) {
-        throw new AssertionError("javax.crypto signs differently from libomni");
+        throw new AssertionError("javax.crypto signs differently from omni-sign");
       }
-      List<Omni.Request> batch = new ArrayList<>();
-      for (int i = 0; i < BATCH; i++) {
-        batch.add(new Omni.Request("POST", URL, PARTNER, STORE, TOKEN, TS + i, body));
-      }
-      double lib = 0;
-      double many = 0;
-      double jdk = 0;
+      double[] jni = new double[ROUNDS - WARMUP];
+      double[] jdk = new double[ROUNDS - WARMUP];
+      double[] ratio = new double[ROUNDS - WARMUP];
       long sink = 0;
-      for (int round = 0; round < 3; round++) { // rounds 0 and 1 warm up the JIT
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          sink += signer.sign(new Omni.Request("POST", URL, PARTNER, STORE, TOKEN, TS + i, body))
-              .length();
+      for (int round = 0; round < ROUNDS; round++) {
+        double a = 0;
+        double b = 0;
+        // The two ways alternate which runs first, so neither always gets the warmer caches.
+        for (int way = 0; way < 2; way++) {
+          long start = CPU.getCurrentThreadCpuTime();
+          if ((way + round) % 2 == 0) {
+            for (int i = 0; i < n; i++) {
+              sink += signer.sign(new Request("POST", URL, PARTNER, STORE, TOKEN, TS + i, body))
+                  .length();
+            }
+            a = (CPU.getCurrentThreadCpuTime() - start) / (double) n;
+          } else {
+            for (int i = 0; i < n; i++) {
+              sink += nat.sign("POST", URL, TS + i, body).length();
+            }
+            b = (CPU.getCurrentThreadCpuTime() - start) / (double) n;
+          }
         }
-        lib = (System.nanoTime() - start) / (double) n;
-        start = System.nanoTime();
-        for (int i = 0; i < n / BATCH; i++) {
-          sink += signer.signMany(batch).size();
+        if (round >= WARMUP) {
+          jni[round - WARMUP] = a;
+          jdk[round - WARMUP] = b;
+          ratio[round - WARMUP] = a / b;
         }
-        many = (System.nanoTime() - start) / (double) (n / BATCH * BATCH);
-        start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          sink += nat.sign("POST", URL, TS + i, body).length();
-        }
-        jdk = (System.nanoTime() - start) / (double) n;
       }
-      System.out.printf("java\tlibomni\t%.0f%n", lib);
-      System.out.printf("java\tlibomni signMany x%d\t%.0f%n", BATCH, many);
-      System.out.printf("java\tnative\t%.0f%n", jdk);
+      System.out.printf("java\tjni\t%.0f%n", median(jni));
+      System.out.printf("java\tnative\t%.0f%n", median(jdk));
+      System.err.printf("java: jni / native per round: median %.2f, min %.2f, max %.2f%n",
+          median(ratio), min(ratio), max(ratio));
       if (sink == 42) {
         System.out.println();
       }
     }
+  }
+
+  static double min(double[] xs) {
+    return java.util.Arrays.stream(xs).min().orElse(0);
+  }
+
+  static double max(double[] xs) {
+    return java.util.Arrays.stream(xs).max().orElse(0);
+  }
+
+  static double median(double[] xs) {
+    double[] s = xs.clone();
+    java.util.Arrays.sort(s);
+    return s[s.length / 2];
   }
 }

@@ -6,19 +6,20 @@ use std::time::Duration;
 use omni_client::{OmniClient, OmniClientBuilder, RetryPolicy};
 use omni_sandbox::{Sandbox, SandboxConfig, demo};
 
-pub const CATALOG_PATH: &str = "/partner/stores/catalog/02b65657-bfcd-47ba-9f91-ec67e7b5913e";
-pub const SYNC_PATH: &str = "/partner/stores/catalog/sync";
+pub(crate) const CATALOG_PATH: &str =
+    "/partner/stores/catalog/02b65657-bfcd-47ba-9f91-ec67e7b5913e";
+pub(crate) const SYNC_PATH: &str = "/partner/stores/catalog/sync";
 
-pub async fn sandbox() -> Sandbox {
+pub(crate) async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig::default()).await.unwrap()
 }
 
 /// Short backoff so retry tests do not wait long (the behaviour is the same).
-pub fn fast_retries() -> RetryPolicy {
+pub(crate) fn fast_retries() -> RetryPolicy {
     RetryPolicy::default().with_backoff(Duration::from_millis(10), Duration::from_millis(40))
 }
 
-pub fn builder(sandbox: &Sandbox) -> OmniClientBuilder {
+pub(crate) fn builder(sandbox: &Sandbox) -> OmniClientBuilder {
     OmniClient::builder()
         .base_url(&sandbox.omni_base_url())
         .client_id(demo::PARTNER_CLIENT_ID)
@@ -26,17 +27,17 @@ pub fn builder(sandbox: &Sandbox) -> OmniClientBuilder {
         .retry_policy(fast_retries())
 }
 
-pub fn client(sandbox: &Sandbox) -> OmniClient {
+pub(crate) fn client(sandbox: &Sandbox) -> OmniClient {
     builder(sandbox).build().unwrap()
 }
 
 /// The request count key of an Omni path: the full path sent, `/api/v1` included.
-pub fn sent(path: &str) -> String {
+pub(crate) fn sent(path: &str) -> String {
     format!("/api/v1{path}")
 }
 
 /// A requestId as the sandbox writes it: a hyphenated UUID.
-pub fn assert_uuid(id: Option<&str>) {
+pub(crate) fn assert_uuid(id: Option<&str>) {
     let id = id.expect("requestId");
     assert_eq!(id.len(), 36, "{id}");
     assert_eq!(id.matches('-').count(), 4, "{id}");

@@ -5,16 +5,16 @@ use omni_sandbox::{Sandbox, SandboxConfig, demo};
 use omni_sign::{SignedHeaders, Signer, Timestamp};
 use serde_json::Value;
 
-pub async fn sandbox() -> Sandbox {
+pub(crate) async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig::default()).await.unwrap()
 }
 
-pub fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
 /// One Omni request to sign: everything a test may want to get wrong.
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub method: &'a str,
     /// Path and query after `base_url()`, e.g. `/api/v1/partner/x?y=1`.
     pub target: &'a str,
@@ -30,7 +30,7 @@ pub struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    pub fn new(method: &'a str, target: &'a str, body: &'a [u8], timestamp: u64) -> Self {
+    pub(crate) fn new(method: &'a str, target: &'a str, body: &'a [u8], timestamp: u64) -> Self {
         Call {
             method,
             target,
@@ -44,13 +44,13 @@ impl<'a> Call<'a> {
         }
     }
 
-    pub fn demo_store(mut self) -> Self {
+    pub(crate) fn demo_store(mut self) -> Self {
         self.store = Some((demo::STORE_CLIENT_ID, demo::STORE_TOKEN));
         self
     }
 
     /// The headers to send, `x-signature` last.
-    pub fn headers(&self) -> Vec<(String, String)> {
+    pub(crate) fn headers(&self) -> Vec<(String, String)> {
         let (store_id, token) = self.store.unzip();
         let headers = SignedHeaders::from_parts(
             self.partner,
@@ -75,24 +75,24 @@ impl<'a> Call<'a> {
         out
     }
 
-    pub async fn send(&self, sandbox: &Sandbox) -> Answer {
+    pub(crate) async fn send(&self, sandbox: &Sandbox) -> Answer {
         let headers = self.headers();
         send(sandbox, self.method, self.target, &headers, self.body).await
     }
 }
 
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub text: String,
 }
 
 impl Answer {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
     }
 
-    pub fn code(&self) -> String {
+    pub(crate) fn code(&self) -> String {
         self.json()["error"]["code"]
             .as_str()
             .unwrap_or_default()
@@ -100,7 +100,7 @@ impl Answer {
     }
 
     /// The requestId of the body, checked against the `x-request-id` header.
-    pub fn request_id(&self) -> String {
+    pub(crate) fn request_id(&self) -> String {
         let id = self.json()["requestId"].as_str().unwrap().to_owned();
         assert_eq!(self.headers["x-request-id"].to_str().unwrap(), id);
         uuid::Uuid::parse_str(&id).unwrap();
@@ -108,7 +108,7 @@ impl Answer {
     }
 }
 
-pub async fn send(
+pub(crate) async fn send(
     sandbox: &Sandbox,
     method: &str,
     target: &str,
@@ -134,7 +134,7 @@ pub async fn send(
 }
 
 /// A GET with plain headers.
-pub async fn get(sandbox: &Sandbox, target: &str, headers: &[(&str, &str)]) -> Answer {
+pub(crate) async fn get(sandbox: &Sandbox, target: &str, headers: &[(&str, &str)]) -> Answer {
     let owned: Vec<(String, String)> = headers
         .iter()
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The native-extension bindings, built from a clean state and tested:
+#   - bindings/python: the `omni` module (PyO3, built by maturin as an abi3 wheel, installed in
+#     a venv under the target directory), tested with pytest;
+#   - bindings/node: the `omni` package (napi-rs addon built by @napi-rs/cli, with its generated
+#     TypeScript declarations checked against the committed index.d.ts), tested with node --test.
+# Each binding crate is a Cargo workspace of its own sharing the repository's target directory,
+# so omni-sign is built once. Installs what is missing from the registries (maturin and pytest
+# from PyPI, @napi-rs/cli from npm by bindings/node/package-lock.json); never skips a check silently.
+#
+#   bash scripts/check-native.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# shellcheck source=lib/common.sh
+. scripts/lib/common.sh
+# shellcheck source=lib/native.sh
+. scripts/lib/native.sh
+
+command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
+need_cmd python3 python3
+
+# --- Python (bindings/python) -----------------------------------------------------------
+step "Python: maturin and pytest (PyPI) in $target/pyvenv"
+python_venv
+
+step "Python: cargo fmt --check and clippy -D warnings of bindings/python"
+(cd bindings/python && cargo fmt -- --check \
+  && CARGO_TARGET_DIR=$target cargo clippy --locked --all-targets -- -D warnings)
+
+step "Python: maturin build --release (abi3 wheel) and install into the venv"
+python_module
+
+step "Python: pytest bindings/python/tests (vectors, hostile calls, text rules, threads)"
+(cd "$root/bindings/python" && "$py" -m pytest -q -p no:cacheprovider tests)
+
+# --- Node (bindings/node) ---------------------------------------------------------------
+step "Node: @napi-rs/cli (npm ci, locked) in bindings/node/node_modules"
+node_cli
+
+step "Node: cargo fmt --check and clippy -D warnings of bindings/node"
+(cd bindings/node && cargo fmt -- --check \
+  && CARGO_TARGET_DIR=$target cargo clippy --locked --all-targets -- -D warnings)
+
+step "Node: napi build --release (omni.node and index.d.ts)"
+node_module
+git diff --exit-code -- bindings/node/index.d.ts \
+  || die "bindings/node/index.d.ts differs from what napi build generates: commit the generated file"
+
+step "Node: node --test bindings/node/test (vectors, hostile calls, text rules, worker threads)"
+(cd bindings/node && node --test test/)
+
+step "native bindings passed"
