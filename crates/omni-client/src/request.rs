@@ -159,7 +159,10 @@ impl RequestBuilder {
                 self.method,
                 Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
             );
-        let mut report = Report::default();
+        let mut report = Report {
+            traced: !span.is_disabled(),
+            ..Report::default()
+        };
         let result = run(inner, &parts, idempotent, &mut report)
             .instrument(span.clone())
             .await;
@@ -183,6 +186,9 @@ impl RequestBuilder {
 /// What the span reports about a request: attempts made, the last status and requestId.
 #[derive(Default)]
 struct Report {
+    /// Whether a subscriber records the span: only then is a success answer's requestId
+    /// looked for here (it means parsing the body); otherwise when the caller asks.
+    traced: bool,
     attempts: u32,
     status: Option<u16>,
     request_id: Option<String>,
@@ -275,7 +281,9 @@ fn judge(
     report.status = Some(answer.status.as_u16());
     if answer.status.is_success() {
         let response = Response::new(answer);
-        report.request_id = response.request_id().map(str::to_owned);
+        if report.traced {
+            report.request_id = response.request_id().map(str::to_owned);
+        }
         return (Attempt::Success, Ok(response));
     }
     let received = inner.clock.monotonic();

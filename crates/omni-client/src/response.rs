@@ -1,5 +1,7 @@
 //! What comes back: the success `Response`, and the error made of any other answer.
 
+use std::sync::OnceLock;
+
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::HeaderMap;
@@ -16,17 +18,18 @@ pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
-    request_id: Option<String>,
+    /// Found on first use: finding it means parsing the body, which a caller that never asks
+    /// (and a request whose span is not recorded) should not pay for on every answer.
+    request_id: OnceLock<Option<String>>,
 }
 
 impl Response {
     pub(crate) fn new(answer: Answer) -> Self {
-        let request_id = request_id_of(&answer.headers, &answer.body);
         Response {
             status: answer.status,
             headers: answer.headers,
             body: answer.body,
-            request_id,
+            request_id: OnceLock::new(),
         }
     }
 
@@ -42,7 +45,9 @@ impl Response {
 
     /// `requestId` from the body (`request-id-kept`), else from an `x-request-id` header.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.request_id
+            .get_or_init(|| request_id_of(&self.headers, &self.body))
+            .as_deref()
     }
 
     /// The body bytes.
@@ -60,7 +65,7 @@ impl Response {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
             status: self.status,
-            request_id: self.request_id.clone(),
+            request_id: self.request_id().map(str::to_owned),
             message: e.to_string(),
             excerpt: excerpt(&self.body),
         })
