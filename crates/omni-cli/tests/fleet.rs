@@ -8,30 +8,10 @@ mod redis_server;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{omni, run};
-use omni_sandbox::{Fault, Sandbox, SandboxConfig, demo};
+use common::{Running, omni, run, sandbox};
+use omni_sandbox::{Fault, demo};
 use onekyc_client::TOKEN_PATH;
 use redis_server::RedisServer;
-
-struct Running {
-    sandbox: Sandbox,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn sandbox() -> Running {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig::default()))
-        .unwrap();
-    Running {
-        sandbox,
-        _runtime: runtime,
-    }
-}
 
 fn onekyc_for(s: &Running) -> Command {
     let mut cmd = omni();
