@@ -35,7 +35,11 @@ impl BodyHash {
     /// Parses 64 hex digits (either case).
     pub fn from_hex(text: &str) -> Result<Self, Error> {
         let mut out = [0u8; 32];
-        hex::decode_to_slice(text, &mut out).map_err(|_| Error::MalformedBodyHash)?;
+        // Exactly 64 digits: fewer would decode into part of `out`, more do not fit.
+        let decoded_len = base16ct::mixed::decode(text, &mut out).map(|bytes| bytes.len());
+        if decoded_len != Ok(out.len()) {
+            return Err(Error::MalformedBodyHash);
+        }
         Ok(BodyHash(out))
     }
 
@@ -70,11 +74,12 @@ impl fmt::Debug for BodyHash {
     }
 }
 
-/// 32 bytes as 64 lowercase hex digits (ASCII), on the stack.
+/// 32 bytes as 64 lowercase hex digits (ASCII), on the stack, in constant time (`base16ct`,
+/// as for signatures).
 pub(crate) fn lower_hex(bytes: &[u8; 32]) -> [u8; 64] {
     let mut out = [0u8; 64];
-    // Fails only when the output is not twice the input's length, which the types rule out.
-    let _ = hex::encode_to_slice(bytes, &mut out);
+    // Fails only when the output is shorter than twice the input, which the types rule out.
+    let _ = base16ct::lower::encode(bytes, &mut out);
     out
 }
 
@@ -179,6 +184,13 @@ mod tests {
         assert_eq!(BodyHash::from_hex(&h.to_string()), Ok(h));
         assert_eq!(BodyHash::from_hex(&h.to_string().to_uppercase()), Ok(h));
         assert_eq!(BodyHash::from_hex("abc"), Err(Error::MalformedBodyHash));
+        let hex = h.to_string();
+        for wrong_length in [&hex[2..], &std::format!("{hex}00")] {
+            assert_eq!(
+                BodyHash::from_hex(wrong_length),
+                Err(Error::MalformedBodyHash)
+            );
+        }
         assert_eq!(
             BodyHash::from_hex(&"g".repeat(64)),
             Err(Error::MalformedBodyHash)
