@@ -149,7 +149,12 @@ impl<'a> CanonicalRequest<'a> {
             sink.put(token.as_bytes());
         }
         sink.put(b"\nx-timestamp:");
-        sink.put(headers.timestamp().digit_bytes(&mut [0; 20]));
+        sink.put(
+            headers
+                .timestamp()
+                .digits(&mut itoa::Buffer::new())
+                .as_bytes(),
+        );
         sink.put(b"\n");
         sink.put(&self.body_hash.to_hex());
     }
