@@ -235,8 +235,8 @@ impl<'a> RequestArgs<'a> {
         })
     }
 
-    /// Signs through [`Signer::sign_request`], which overlaps the body hash with the base
-    /// string's hashing (faster than signing a [`CanonicalRequest`] built first).
+    /// Signs through [`Signer::sign_request`], which hashes the body only once the method and
+    /// URL are known to be valid.
     pub(crate) fn sign_with(&self, signer: &Signer) -> Result<Signature, omni_status> {
         Ok(signer.sign_request(self.method, self.url, &self.headers, self.body)?)
     }
