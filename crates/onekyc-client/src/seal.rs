@@ -79,7 +79,12 @@ pub(crate) enum Refused {
 impl Sealer {
     /// Derives the keys of the credential set (`token_url`, `client_id`, `pass_key`).
     pub(crate) fn new(token_url: &str, client_id: &str, pass_key: &SecretString) -> Self {
-        let hkdf = Hkdf::<Sha256>::new(Some(SALT), pass_key.expose_secret().as_bytes());
+        // The pseudo-random key is as secret as the pass-key. `Hkdf::new` would drop its copy
+        // without wiping it, so it is extracted here and wiped; the `Hkdf` keeps it only inside
+        // its `Hmac` state, which zeroes itself on drop (the workspace's `zeroize` features).
+        let (mut prk, hkdf) =
+            Hkdf::<Sha256>::extract(Some(SALT), pass_key.expose_secret().as_bytes());
+        prk.as_mut_slice().zeroize();
         let derive = |label: &[u8], out: &mut [u8]| {
             let mut info = Zeroizing::new(Vec::with_capacity(label.len() + 1 + client_id.len()));
             info.extend_from_slice(label);
