@@ -589,10 +589,11 @@ const SIGNER_CLASS: &str = r#"((bind, notThis) => {
   'use strict'
   const SIGN = Symbol('sign')
   const CLOSE = Symbol('close')
+  const defineProperty = Object.defineProperty
   function Signer (secret) {
-    const [sign, close] = bind(new.target, secret)
-    Object.defineProperty(this, SIGN, { value: sign })
-    Object.defineProperty(this, CLOSE, { value: close })
+    const pair = bind(new.target, secret)
+    defineProperty(this, SIGN, { value: pair[0] })
+    defineProperty(this, CLOSE, { value: pair[1] })
   }
   function sign (method, url, partnerClientId, timestampMs, body, storeClientId, storeToken, bareHex) {
     return (this?.[SIGN] ?? notThis)(method, url, partnerClientId, timestampMs, body,
@@ -601,8 +602,8 @@ const SIGNER_CLASS: &str = r#"((bind, notThis) => {
   function close () {
     (this?.[CLOSE] ?? notThis)()
   }
-  Object.defineProperty(Signer.prototype, 'sign', { value: sign, writable: true, configurable: true })
-  Object.defineProperty(Signer.prototype, 'close', { value: close, writable: true, configurable: true })
+  defineProperty(Signer.prototype, 'sign', { value: sign, writable: true, configurable: true })
+  defineProperty(Signer.prototype, 'close', { value: close, writable: true, configurable: true })
   return Signer
 })"#;
 
