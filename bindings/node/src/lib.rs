@@ -580,7 +580,8 @@ type SignerState = RefCell<Option<omni_sign::Signer>>;
 /// [`signer_bind`] with the instance's state as their napi `data`) under symbol keys only this
 /// script holds, so a call reaches its state through one JavaScript property read, which V8
 /// caches, instead of a per-call `napi_unwrap` and type-tag check (two lookups of private
-/// properties, a fifth of a signature's cost in `bindings/bench.sh`). A `this` that is not a
+/// properties through V8's slow path, the largest part of the per-call cost of a class
+/// defined with `napi_define_class`, as measured by `bindings/bench.sh`). A `this` that is not a
 /// `Signer` made by this class has no such function and is refused by [`signer_not_this`]. A
 /// function, not a `class`, so that a call without `new` reaches [`signer_bind`], which
 /// refuses it with this module's `ArgumentTypeError`. Its TypeScript declaration is in

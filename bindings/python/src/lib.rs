@@ -461,9 +461,9 @@ static SIGN_METHOD: MethodDef = MethodDef(ffi::PyMethodDef {
 ///
 /// `Signer.sign` is the call this module exists for, and CPython calls a PyO3 method of an
 /// abi3 wheel for 3.9 with its arguments packed into a new tuple (and keywords into a dict)
-/// that PyO3 then unpacks: about a tenth of a signature's cost in `bindings/bench.sh`. This
-/// method takes them as CPython's vectorcall passes them, sorted by [`sign_arguments`], and
-/// signs through the same [`Signer::sign`] as before.
+/// that PyO3 then unpacks, a cost `bindings/bench.sh` measures. This method takes them as
+/// CPython's vectorcall passes them, sorted by [`sign_arguments`], and signs through the same
+/// [`Signer::sign`].
 fn install_signer_sign(signer: &Bound<'_, PyType>) -> PyResult<()> {
     let def = std::ptr::from_ref(&SIGN_METHOD.0).cast_mut();
     // SAFETY: `signer` is a live type; CPython only reads `def`, which is static.
