@@ -26,7 +26,7 @@ export declare const DEFAULT_TOLERANCE_MS: number
 
 /** One partner secret key, hashed once. `close()` wipes the key state (so does garbage
  * collection). A signer belongs to the thread that made it: each worker makes its own.
- * (Written against napi directly, so declared here rather than generated: see src/lib.rs.) */
+ * (Defined without napi-rs's macros, so declared here rather than generated: see src/lib.rs.) */
 export declare class Signer {
   /** Hashes the key once; an empty key throws `InvalidInputError` (`OMNI_EMPTY_SECRET`). */
   constructor(secret: string | Uint8Array)

@@ -9,7 +9,8 @@
 //! Arguments are read with napi's C functions directly (a string into a stack buffer, a
 //! `Buffer`/`Uint8Array` borrowed in place) rather than through napi-rs's conversions, which
 //! allocate a `String` per argument and throw their own untyped errors for wrong types; the
-//! `Signer` class, the hot path, is defined with napi directly too (see [`define_signer`]).
+//! `Signer` class, the hot path, is a small JavaScript class over native functions bound to
+//! each signer's state (see [`SIGNER_CLASS`]).
 //! The per-call cost is what this binding exists for (BENCHMARKS.md). The other functions
 //! are napi-rs functions, whose TypeScript declarations napi-rs generates.
 //!
@@ -28,6 +29,7 @@ use std::ffi::{CString, c_char};
 use std::mem::MaybeUninit;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
+use std::rc::Rc;
 
 use napi::bindgen_prelude::{Env, JsObjectValue, Object, Result, ToNapiValue, Unknown};
 use napi::{JsValue, Status, sys};
@@ -314,6 +316,15 @@ fn string<'a>(
         heap.truncate(len);
         Cow::Owned(heap)
     };
+    if bytes.is_ascii() {
+        // The usual case, checked in one vectorised pass: ASCII holds no U+FFFD.
+        return Ok(match bytes {
+            // SAFETY: ASCII is UTF-8.
+            Cow::Borrowed(b) => Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) }),
+            // SAFETY: as above.
+            Cow::Owned(b) => Cow::Owned(unsafe { String::from_utf8_unchecked(b) }),
+        });
+    }
     // U+FFFD is EF BF BD in UTF-8; `contains` on bytes is a vectorised memchr.
     if bytes.contains(&0xEF) && bytes.windows(3).any(|w| w == "\u{fffd}".as_bytes()) {
         return utf16_checked(env, value, name).map(Cow::Owned);
@@ -557,17 +568,236 @@ fn signer_for(env: sys::napi_env, secret: sys::napi_value) -> Read<omni_sign::Si
     })
 }
 
-/// The state behind a JavaScript `Signer` (wrapped in it with `napi_wrap`): the key state,
-/// `None` once closed. JavaScript is single-threaded per environment and no JavaScript runs
-/// during a call here, so the `RefCell` borrows never overlap.
+/// The state behind one JavaScript `Signer`: the key state, `None` once closed. Shared by the
+/// signer's two native functions (its `sign` and `close`), each holding one count, released by
+/// the function's finalizer. JavaScript is single-threaded per environment and no JavaScript
+/// runs during a call here, so the `RefCell` borrows never overlap, and the `Rc` is only ever
+/// touched on the environment's thread.
 type SignerState = RefCell<Option<omni_sign::Signer>>;
 
-/// Marks the objects this module wrapped a [`SignerState`] in, so that `sign` called with
-/// another `this` (`Signer.prototype.sign.call(other)`) is refused, not misread.
-static SIGNER_TAG: sys::napi_type_tag = sys::napi_type_tag {
-    lower: 0x6f6d_6e69_5369_676e,
-    upper: 0x9c1e_54d3_27a0_b8f1,
-};
+/// The `Signer` class, made once per environment from [`SIGNER_CLASS`] and the native
+/// functions below. Each instance keeps its own native `sign` and `close` (made by
+/// [`signer_bind`] with the instance's state as their napi `data`) under symbol keys only this
+/// script holds, so a call reaches its state through one JavaScript property read, which V8
+/// caches, instead of a per-call `napi_unwrap` and type-tag check (two lookups of private
+/// properties through V8's slow path, the largest part of the per-call cost of a class
+/// defined with `napi_define_class`, as measured by `bindings/bench.sh`). A `this` that is not a
+/// `Signer` made by this class has no such function and is refused by [`signer_not_this`]. A
+/// function, not a `class`, so that a call without `new` reaches [`signer_bind`], which
+/// refuses it with this module's `ArgumentTypeError`. Its TypeScript declaration is in
+/// `dts-header.d.ts`.
+const SIGNER_CLASS: &str = r#"((bind, notThis) => {
+  'use strict'
+  const SIGN = Symbol('sign')
+  const CLOSE = Symbol('close')
+  const defineProperty = Object.defineProperty
+  function Signer (secret) {
+    const pair = bind(new.target, secret)
+    defineProperty(this, SIGN, { value: pair[0] })
+    defineProperty(this, CLOSE, { value: pair[1] })
+  }
+  function sign (method, url, partnerClientId, timestampMs, body, storeClientId, storeToken, bareHex) {
+    return (this?.[SIGN] ?? notThis)(method, url, partnerClientId, timestampMs, body,
+      storeClientId, storeToken, bareHex)
+  }
+  function close () {
+    (this?.[CLOSE] ?? notThis)()
+  }
+  defineProperty(Signer.prototype, 'sign', { value: sign, writable: true, configurable: true })
+  defineProperty(Signer.prototype, 'close', { value: close, writable: true, configurable: true })
+  return Signer
+})"#;
+
+/// Defines the `Signer` class for this environment: runs [`SIGNER_CLASS`] and calls it with
+/// [`signer_bind`] and [`signer_not_this`].
+fn define_signer(env: sys::napi_env) -> Result<sys::napi_value> {
+    let wrapped = Env::from_raw(env);
+    let factory: Unknown<'_> = wrapped.run_script(SIGNER_CLASS)?;
+    let function = |name: &'static std::ffi::CStr, cb: sys::napi_callback| {
+        let mut out = ptr::null_mut();
+        // SAFETY: `name` is NUL-terminated; napi copies it.
+        check(unsafe {
+            sys::napi_create_function(env, name.as_ptr(), -1, cb, ptr::null_mut(), &mut out)
+        })
+        .map(|()| out)
+    };
+    let args = [
+        function(c"bind", Some(signer_bind))?,
+        function(c"sign", Some(signer_not_this))?,
+    ];
+    let (mut undefined, mut class) = (ptr::null_mut(), ptr::null_mut());
+    // SAFETY: `factory` is the function the script returned; `args` are live values.
+    check(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
+    // SAFETY: as above.
+    check(unsafe {
+        sys::napi_call_function(
+            env,
+            undefined,
+            factory.raw(),
+            args.len(),
+            args.as_ptr(),
+            &mut class,
+        )
+    })?;
+    Ok(class)
+}
+
+/// Releases one count of a signer's state when one of its functions is collected; the last
+/// one drops the key state, which wipes it.
+unsafe extern "C" fn signer_release(
+    _env: sys::napi_env,
+    state: *mut std::ffi::c_void,
+    _hint: *mut std::ffi::c_void,
+) {
+    // A panic in a destructor must not unwind into Node; the state is gone either way.
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `state` is one count from `Rc::into_raw` in `signer_bind`, released only
+        // here, once per function.
+        drop(unsafe { Rc::from_raw(state.cast::<SignerState>().cast_const()) });
+    }));
+}
+
+/// `bind(newTarget, secret)`, called by the `Signer` constructor: `[sign, close]`, the native
+/// functions of one new signer. Refuses a call without `new`.
+unsafe extern "C" fn signer_bind(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        let ([new_target, secret], _) = call_info::<2>(env, info)?;
+        if is_absent(env, new_target) {
+            return Err(Error::WrongType("Signer", "called with new").into());
+        }
+        let state: Rc<SignerState> = Rc::new(RefCell::new(Some(signer_for(env, secret)?)));
+        let mut pair = ptr::null_mut();
+        // SAFETY: `pair` is a local out-pointer.
+        check(unsafe { sys::napi_create_array_with_length(env, 2, &mut pair) })?;
+        let functions: [(&std::ffi::CStr, sys::napi_callback); 2] =
+            [(c"sign", Some(signer_sign)), (c"close", Some(signer_close))];
+        for (i, (name, cb)) in (0..).zip(functions) {
+            let data = Rc::into_raw(Rc::clone(&state)).cast_mut().cast();
+            let mut function = ptr::null_mut();
+            // SAFETY: `name` is NUL-terminated; `data` stays valid while the function lives:
+            // its finalizer, added next, releases it.
+            let made = unsafe {
+                sys::napi_create_function(env, name.as_ptr(), -1, cb, data, &mut function)
+                    == sys::Status::napi_ok
+                    && sys::napi_add_finalizer(
+                        env,
+                        function,
+                        data,
+                        Some(signer_release),
+                        ptr::null_mut(),
+                        ptr::null_mut(),
+                    ) == sys::Status::napi_ok
+            };
+            if !made {
+                // SAFETY: no finalizer owns this count (a function made without one is never
+                // handed out, so its callback never runs).
+                unsafe { signer_release(env, data, ptr::null_mut()) };
+                return Err(napi::Error::new(Status::GenericFailure, "napi could not bind").into());
+            }
+            // SAFETY: `pair` is the array just made; `function` a live value.
+            check(unsafe { sys::napi_set_element(env, pair, i, function) })?;
+        }
+        Ok(pair)
+    })
+}
+
+/// The call's first `N` arguments (missing ones are `undefined`) and its napi `data`.
+fn call_info<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Read<([sys::napi_value; N], *mut std::ffi::c_void)> {
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
+    let mut data = ptr::null_mut();
+    // SAFETY: `argv` has room for `argc` values; napi fills missing ones with `undefined`.
+    check(unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            &mut data,
+        )
+    })?;
+    Ok((argv, data))
+}
+
+/// The state a signer's native function was bound to.
+///
+/// # Safety
+/// `data` is the napi `data` of a function made by [`signer_bind`], during a call of it.
+unsafe fn bound_state<'a>(data: *mut std::ffi::c_void) -> &'a SignerState {
+    // SAFETY: the function being called is alive, so its finalizer has not released its count.
+    unsafe { &*data.cast::<SignerState>() }
+}
+
+/// A signer's `sign(method, url, partnerClientId, timestampMs, body?, storeClientId?,
+/// storeToken?, bareHex?)`, called by `Signer.prototype.sign`.
+unsafe extern "C" fn signer_sign(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        let (args, data) = call_info::<8>(env, info)?;
+        let [
+            method,
+            url,
+            partner_client_id,
+            timestamp_ms,
+            body,
+            store_id,
+            token,
+            hex,
+        ] = args;
+        // SAFETY: this callback is only ever made by `signer_bind`.
+        let state = unsafe { bound_state(data) };
+        let raw = RawRequest {
+            method,
+            url,
+            partner_client_id,
+            timestamp_ms,
+            body,
+            store_client_id: store_id,
+            store_token: token,
+        };
+        let format = if boolean(env, hex, "bareHex")? {
+            SignatureFormat::BareHex
+        } else {
+            SignatureFormat::Prefixed
+        };
+        let signature = sign_with(env, state.borrow().as_ref(), &raw, format)?;
+        // SAFETY: `env` is this call's environment.
+        Ok(unsafe { Ascii::to_napi_value(env, signature) }?)
+    })
+}
+
+/// A signer's `close()`: wipes the key state.
+unsafe extern "C" fn signer_close(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        let ([], data) = call_info::<0>(env, info)?;
+        // SAFETY: this callback is only ever made by `signer_bind`.
+        *unsafe { bound_state(data) }.borrow_mut() = None;
+        let mut undefined = ptr::null_mut();
+        // SAFETY: `env` is this call's environment.
+        check(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
+        Ok(undefined)
+    })
+}
+
+/// `Signer.prototype.sign` or `close` called with a `this` that is not a `Signer`.
+unsafe extern "C" fn signer_not_this(
+    env: sys::napi_env,
+    _info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || Err(Error::WrongType("this", "a Signer").into()))
+}
 
 /// Runs a callback of the `Signer` class: a refusal is thrown as this module's error class,
 /// a napi failure as a plain `Error`, and a panic never crosses into Node.
@@ -589,186 +819,6 @@ fn guarded(env: sys::napi_env, f: impl FnOnce() -> Read<sys::napi_value>) -> sys
     // SAFETY: both are NUL-terminated strings alive for the call.
     unsafe { sys::napi_throw_error(env, code.as_ptr(), message.as_ptr()) };
     ptr::null_mut()
-}
-
-/// The call's `this` and up to `N` arguments (missing ones are `undefined`).
-fn call_info<const N: usize>(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> Read<(sys::napi_value, [sys::napi_value; N])> {
-    let mut argc = N;
-    let mut argv = [ptr::null_mut(); N];
-    let mut this = ptr::null_mut();
-    // SAFETY: `argv` has room for `argc` values; napi fills missing ones with `undefined`.
-    check(unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            &mut this,
-            ptr::null_mut(),
-        )
-    })?;
-    Ok((this, argv))
-}
-
-/// The state wrapped in `this`, refused unless `this` is a `Signer` made by this module.
-fn signer_state<'a>(env: sys::napi_env, this: sys::napi_value) -> Read<&'a SignerState> {
-    let mut tagged = false;
-    // SAFETY: `this` is a live value; napi checks that it is an object.
-    let status = unsafe { sys::napi_check_object_type_tag(env, this, &SIGNER_TAG, &mut tagged) };
-    if status != sys::Status::napi_ok || !tagged {
-        return Err(Error::WrongType("this", "a Signer").into());
-    }
-    let mut state = ptr::null_mut();
-    // SAFETY: a tagged object was wrapped by `signer_new` around a `SignerState`.
-    check(unsafe { sys::napi_unwrap(env, this, &mut state) })?;
-    // SAFETY: the state lives until `this` is collected, which is after this call.
-    Ok(unsafe { &*state.cast::<SignerState>() })
-}
-
-/// `new Signer(secret)`.
-unsafe extern "C" fn signer_new(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    guarded(env, || {
-        let mut new_target = ptr::null_mut();
-        // SAFETY: `info` is this call's callback info.
-        check(unsafe { sys::napi_get_new_target(env, info, &mut new_target) })?;
-        if new_target.is_null() {
-            return Err(Error::WrongType("Signer", "called with new").into());
-        }
-        let (this, [secret]) = call_info::<1>(env, info)?;
-        let state: Box<SignerState> = Box::new(RefCell::new(Some(signer_for(env, secret)?)));
-        let state = Box::into_raw(state);
-        // SAFETY: `this` is the new object; `signer_free` releases `state` when it is collected.
-        let wrapped = unsafe {
-            sys::napi_wrap(
-                env,
-                this,
-                state.cast(),
-                Some(signer_free),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        if wrapped != sys::Status::napi_ok {
-            // SAFETY: not wrapped, so still ours.
-            drop(unsafe { Box::from_raw(state) });
-            return Err(napi::Error::new(Status::from(wrapped), "napi_wrap failed").into());
-        }
-        // SAFETY: `this` is a live object, tagged once.
-        check(unsafe { sys::napi_type_tag_object(env, this, &SIGNER_TAG) })?;
-        Ok(this)
-    })
-}
-
-/// Wipes and frees a signer's state when its object is collected.
-unsafe extern "C" fn signer_free(
-    _env: sys::napi_env,
-    state: *mut std::ffi::c_void,
-    _hint: *mut std::ffi::c_void,
-) {
-    // A panic in a destructor must not unwind into Node; the state is gone either way.
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `state` came from Box::into_raw in `signer_new`, freed only here.
-        drop(unsafe { Box::from_raw(state.cast::<SignerState>()) });
-    }));
-}
-
-/// `signer.sign(method, url, partnerClientId, timestampMs, body?, storeClientId?,
-/// storeToken?, bareHex?)`.
-unsafe extern "C" fn signer_sign(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    guarded(env, || {
-        let (
-            this,
-            [
-                method,
-                url,
-                partner_client_id,
-                timestamp_ms,
-                body,
-                store_id,
-                token,
-                hex,
-            ],
-        ) = call_info::<8>(env, info)?;
-        let state = signer_state(env, this)?;
-        let raw = RawRequest {
-            method,
-            url,
-            partner_client_id,
-            timestamp_ms,
-            body,
-            store_client_id: store_id,
-            store_token: token,
-        };
-        let format = if boolean(env, hex, "bareHex")? {
-            SignatureFormat::BareHex
-        } else {
-            SignatureFormat::Prefixed
-        };
-        let signature = sign_with(env, state.borrow().as_ref(), &raw, format)?;
-        // SAFETY: `env` is this call's environment.
-        Ok(unsafe { Ascii::to_napi_value(env, signature) }?)
-    })
-}
-
-/// `signer.close()`: wipes the key state.
-unsafe extern "C" fn signer_close(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    guarded(env, || {
-        let (this, []) = call_info::<0>(env, info)?;
-        *signer_state(env, this)?.borrow_mut() = None;
-        let mut undefined = ptr::null_mut();
-        // SAFETY: `env` is this call's environment.
-        check(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
-        Ok(undefined)
-    })
-}
-
-/// Defines the `Signer` class. It is written against napi directly, not as a napi-rs class:
-/// napi-rs's per-call bookkeeping for `&self` methods (borrow tracking, class identity) cost
-/// more than a third of the per-call overhead in `bindings/bench.sh` (BENCHMARKS.md). Its
-/// TypeScript declaration is in `dts-header.d.ts`.
-fn define_signer(env: sys::napi_env) -> Result<sys::napi_value> {
-    let method =
-        |name: &'static std::ffi::CStr, cb: sys::napi_callback| sys::napi_property_descriptor {
-            utf8name: name.as_ptr(),
-            name: ptr::null_mut(),
-            method: cb,
-            getter: None,
-            setter: None,
-            value: ptr::null_mut(),
-            attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
-            data: ptr::null_mut(),
-        };
-    let methods = [
-        method(c"sign", Some(signer_sign)),
-        method(c"close", Some(signer_close)),
-    ];
-    let mut class = ptr::null_mut();
-    // SAFETY: the name and descriptors are valid for the call; napi copies them.
-    check(unsafe {
-        sys::napi_define_class(
-            env,
-            c"Signer".as_ptr(),
-            6,
-            Some(signer_new),
-            ptr::null_mut(),
-            methods.len(),
-            methods.as_ptr(),
-            &mut class,
-        )
-    })?;
-    Ok(class)
 }
 
 /// `x-signature` (`sha256=<64 hex>`) of one request, hashing the key for this call only

@@ -255,9 +255,9 @@ test('a closed signer', () => {
 
 test('Signer methods refuse another this, and the class needs new', () => {
   const s = new omni.Signer('k')
-  // V8 refuses a receiver that is not a Signer (TypeError: Illegal invocation); the addon's
-  // own type-tag check would refuse it otherwise (ArgumentTypeError).
-  const refused = (e) => e instanceof TypeError || e instanceof omni.ArgumentTypeError
+  // A receiver that is not a Signer made by the class holds no signer functions: refused by
+  // the addon with its own error class.
+  const refused = (e) => e instanceof omni.ArgumentTypeError && e.code === 'OMNI_INVALID_INPUT'
   for (const other of [{}, null, undefined, 5, new (class Signer {})(), Object.create(omni.Signer.prototype)]) {
     assert.throws(() => omni.Signer.prototype.sign.call(other, ...GOOD), refused)
     assert.throws(() => omni.Signer.prototype.close.call(other), refused)
@@ -265,6 +265,53 @@ test('Signer methods refuse another this, and the class needs new', () => {
   assert.equal(refusal(() => omni.Signer('k')).constructor, omni.ArgumentTypeError)
   assert.ok(s instanceof omni.Signer)
   assert.equal(typeof s.sign(...GOOD), 'string')
+})
+
+test('a Signer subclass, a method borrowed with call, and signers closed one by one', () => {
+  const s = new omni.Signer('k')
+  const want = s.sign(...GOOD)
+  class Logged extends omni.Signer {
+    sign (...a) { return 'logged:' + super.sign(...a) }
+  }
+  const l = new Logged('k')
+  assert.ok(l instanceof omni.Signer)
+  assert.equal(l.sign(...GOOD), 'logged:' + want)
+  assert.equal(omni.Signer.prototype.sign.call(l, ...GOOD), want)
+  assert.equal(Reflect.construct(omni.Signer, ['k'], Logged).sign(...GOOD), 'logged:' + want)
+  const other = new omni.Signer('k2')
+  assert.notEqual(other.sign(...GOOD), want)
+  l.close()
+  assert.equal(refusal(() => l.sign(...GOOD)).code, 'OMNI_NULL_ARGUMENT')
+  assert.equal(s.sign(...GOOD), want)
+  assert.deepEqual([Object.keys(s), JSON.stringify(s)], [[], '{}'])
+  // Another object's this is refused by the addon itself, with the module's error class.
+  for (const that of [{}, Object.create(omni.Signer.prototype), 5, null, undefined]) {
+    for (const call of [() => omni.Signer.prototype.sign.call(that, ...GOOD),
+      () => omni.Signer.prototype.close.call(that)]) {
+      const e = refusal(call)
+      assert.deepEqual([e.constructor, e.code], [omni.ArgumentTypeError, 'OMNI_INVALID_INPUT'])
+    }
+  }
+  // An object whose prototype is a signer signs as that signer, as any inherited method would.
+  assert.equal(Object.create(s).sign(...GOOD), want)
+})
+
+test('a signer\'s state lives as long as any of its functions, and is freed after', () => {
+  const v8 = require('node:v8')
+  const vm = require('node:vm')
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  let s = new omni.Signer('k')
+  const want = s.sign(...GOOD)
+  // The native functions a signer holds (under symbol keys), kept after the signer is gone.
+  const [sign, close] = Object.getOwnPropertySymbols(s).map((k) => s[k])
+  s = null
+  for (let i = 0; i < 2000; i++) new omni.Signer('k' + i).sign(...GOOD)
+  gc()
+  assert.equal(sign(...GOOD), want)
+  close()
+  assert.equal(refusal(() => sign(...GOOD)).code, 'OMNI_NULL_ARGUMENT')
+  gc()
 })
 
 test('secrets are not shown', () => {

@@ -15,13 +15,15 @@
 // The Python functions take each request field as a keyword argument, as libomni does.
 #![allow(clippy::too_many_arguments)]
 
-use std::ffi::c_char;
+use std::ffi::{CStr, c_char, c_int};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::RwLock;
 
 use omni_bindings::omni_sign::{self, SignatureFormat};
 use omni_bindings::{Check, Class, Error, Received, Request};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::ffi;
+use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyInt, PyMemoryView, PyString, PyTuple, PyType};
@@ -293,6 +295,34 @@ impl Signer {
         let key = self.key.read().unwrap_or_else(|e| e.into_inner());
         f(key.as_ref().ok_or(Error::Closed)?)
     }
+
+    /// `x-signature` of one request: `sha256=<hex>`, or bare hex when asked. Python calls it
+    /// through [`signer_sign_fastcall`].
+    fn sign<'py>(
+        &self,
+        py: Python<'py>,
+        method: &Bound<'_, PyAny>,
+        url: &Bound<'_, PyAny>,
+        partner_client_id: &Bound<'_, PyAny>,
+        timestamp_ms: &Bound<'_, PyAny>,
+        body: Option<&Bound<'_, PyAny>>,
+        store_client_id: Option<&Bound<'_, PyAny>>,
+        store_token: Option<&Bound<'_, PyAny>>,
+        bare_hex: bool,
+    ) -> PyResult<Bound<'py, PyString>> {
+        RequestArgs::new(
+            method,
+            url,
+            partner_client_id,
+            timestamp_ms,
+            body,
+            store_client_id,
+            store_token,
+        )
+        .and_then(|args| self.with_key(|key| args.sign(py, key, format(bare_hex))))
+        .map(|text| PyString::new(py, text.as_str()))
+        .map_err(|e| raise(py, e))
+    }
 }
 
 #[pymethods]
@@ -309,34 +339,6 @@ impl Signer {
         Ok(Signer {
             key: RwLock::new(Some(key)),
         })
-    }
-
-    /// `x-signature` of one request: `sha256=<hex>`, or bare hex when asked.
-    #[pyo3(signature = (method, url, partner_client_id, timestamp_ms, body=None, store_client_id=None, store_token=None, bare_hex=false))]
-    fn sign(
-        &self,
-        py: Python<'_>,
-        method: &Bound<'_, PyAny>,
-        url: &Bound<'_, PyAny>,
-        partner_client_id: &Bound<'_, PyAny>,
-        timestamp_ms: &Bound<'_, PyAny>,
-        body: Option<&Bound<'_, PyAny>>,
-        store_client_id: Option<&Bound<'_, PyAny>>,
-        store_token: Option<&Bound<'_, PyAny>>,
-        bare_hex: bool,
-    ) -> PyResult<String> {
-        RequestArgs::new(
-            method,
-            url,
-            partner_client_id,
-            timestamp_ms,
-            body,
-            store_client_id,
-            store_token,
-        )
-        .and_then(|args| self.with_key(|key| args.sign(py, key, format(bare_hex))))
-        .map(|text| text.as_str().to_owned())
-        .map_err(|e| raise(py, e))
     }
 
     /// Signs many requests in one call. Each request is a tuple of `sign`'s arguments:
@@ -399,11 +401,191 @@ impl Signer {
     }
 }
 
+/// `Signer.sign`'s parameters in order; the first [`SIGN_REQUIRED`] are required.
+const SIGN_PARAMETERS: [&str; 8] = [
+    "method",
+    "url",
+    "partner_client_id",
+    "timestamp_ms",
+    "body",
+    "store_client_id",
+    "store_token",
+    "bare_hex",
+];
+
+/// How many of [`SIGN_PARAMETERS`] a call must give.
+const SIGN_REQUIRED: usize = 4;
+
+/// `Signer.sign`'s docstring; its first line gives `inspect.signature` the parameters.
+const SIGN_DOC: &CStr = c"sign($self, method, url, partner_client_id, timestamp_ms, body=None, store_client_id=None, store_token=None, bare_hex=False)
+--
+
+`x-signature` of one request: `sha256=<hex>`, or bare hex when asked.";
+
+/// CPython's `METH_FASTCALL` (PEP 590: a method gets its arguments as a C array, keyword
+/// names in a tuple, with no tuple or dict built per call). In CPython since 3.7 with this
+/// value; in the limited API only from 3.10, so PyO3 uses it only in wheels for 3.10 and
+/// newer, and the 3.9 wheel's `Signer.sign` would pay for an argument tuple on every call.
+const METH_FASTCALL: c_int = 0x0080;
+
+/// The C type of a `METH_FASTCALL | METH_KEYWORDS` method.
+type FastcallWithKeywords = unsafe extern "C" fn(
+    *mut ffi::PyObject,
+    *const *mut ffi::PyObject,
+    ffi::Py_ssize_t,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
+
+/// A method definition CPython keeps a pointer to.
+struct MethodDef(ffi::PyMethodDef);
+
+// SAFETY: never written; CPython only reads it.
+unsafe impl Sync for MethodDef {}
+
+/// `Signer.sign`, installed on the class by [`install_signer_sign`].
+static SIGN_METHOD: MethodDef = MethodDef(ffi::PyMethodDef {
+    ml_name: c"sign".as_ptr(),
+    ml_meth: ffi::PyMethodDefPointer {
+        // SAFETY: CPython calls a METH_FASTCALL | METH_KEYWORDS method with this signature,
+        // casting the pointer as C code does (the union has no member of this type in the
+        // limited API before 3.10).
+        PyCFunction: unsafe {
+            std::mem::transmute::<FastcallWithKeywords, ffi::PyCFunction>(signer_sign_fastcall)
+        },
+    },
+    ml_flags: METH_FASTCALL | ffi::METH_KEYWORDS,
+    ml_doc: SIGN_DOC.as_ptr(),
+});
+
+/// Makes `Signer.sign` the [`SIGN_METHOD`] descriptor.
+///
+/// `Signer.sign` is the call this module exists for, and CPython calls a PyO3 method of an
+/// abi3 wheel for 3.9 with its arguments packed into a new tuple (and keywords into a dict)
+/// that PyO3 then unpacks, a cost `bindings/bench.sh` measures. This method takes them as
+/// CPython's vectorcall passes them, sorted by [`sign_arguments`], and signs through the same
+/// [`Signer::sign`].
+fn install_signer_sign(signer: &Bound<'_, PyType>) -> PyResult<()> {
+    let def = std::ptr::from_ref(&SIGN_METHOD.0).cast_mut();
+    // SAFETY: `signer` is a live type; CPython only reads `def`, which is static.
+    let descriptor = unsafe {
+        Bound::from_owned_ptr_or_err(
+            signer.py(),
+            ffi::PyDescr_NewMethod(signer.as_type_ptr(), def),
+        )
+    }?;
+    signer.setattr("sign", descriptor)
+}
+
+/// `Signer.sign` as CPython calls it: `args` holds `nargs` positional arguments, then the
+/// value of each keyword named in `kwnames` (a tuple, or NULL without keywords). Errors are
+/// raised as PyO3 raises them; a panic becomes PyO3's `PanicException`, never crossing into
+/// CPython.
+unsafe extern "C" fn signer_sign_fastcall(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls a method attached to the interpreter (holding the GIL).
+    let py = unsafe { Python::assume_attached() };
+    let call = || -> PyResult<*mut ffi::PyObject> {
+        let nargs = usize::try_from(nargs).unwrap_or(0);
+        let kwnames = if kwnames.is_null() {
+            None
+        } else {
+            // SAFETY: a live object, a tuple of str.
+            Some(unsafe { Bound::ref_from_ptr(py, &kwnames) }.cast::<PyTuple>()?)
+        };
+        let count = nargs + kwnames.map_or(0, |k| k.len());
+        let values = if count == 0 {
+            &[][..]
+        } else {
+            // SAFETY: CPython passes `count` live objects at `args`, for this call.
+            unsafe { std::slice::from_raw_parts(args, count) }
+        };
+        // SAFETY: as above; `slf` is a live object (CPython checked it is a `Signer`).
+        let (slf, [m, u, p, t, b, s, k, h]) = unsafe {
+            (
+                Bound::ref_from_ptr(py, &slf),
+                sign_arguments(py, values, nargs, kwnames)?,
+            )
+        };
+        let signer = slf.cast::<Signer>()?;
+        let (Some(m), Some(u), Some(p), Some(t)) = (m, u, p, t) else {
+            return Err(PyRuntimeError::new_err("a required argument vanished"));
+        };
+        let bare_hex = h.map_or(Ok(false), |h| h.extract::<bool>())?;
+        let signed = signer.get().sign(py, m, u, p, t, b, s, k, bare_hex)?;
+        Ok(signed.into_ptr())
+    };
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(Ok(signature)) => signature,
+        Ok(Err(e)) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+        Err(_) => {
+            PanicException::new_err("internal error (panic) in omni").restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// A vectorcall's arguments in [`SIGN_PARAMETERS`] order, `None` where not given, with the
+/// `TypeError`s Python raises for a function with that signature: too many positional
+/// arguments, an unknown keyword, a value given twice, a required argument missing.
+///
+/// # Safety
+/// `values` are live objects: `nargs` positional arguments, then one per name in `kwnames`.
+unsafe fn sign_arguments<'a, 'py>(
+    py: Python<'py>,
+    values: &'a [*mut ffi::PyObject],
+    nargs: usize,
+    kwnames: Option<&Bound<'py, PyTuple>>,
+) -> PyResult<[Option<&'a Bound<'py, PyAny>>; 8]> {
+    let mut slots = [None; 8];
+    if nargs > slots.len() {
+        return Err(PyTypeError::new_err(format!(
+            "Signer.sign() takes at most {} arguments ({nargs} given)",
+            slots.len()
+        )));
+    }
+    for (slot, value) in slots.iter_mut().zip(&values[..nargs]) {
+        // SAFETY: a live object, by the caller's contract.
+        *slot = Some(unsafe { Bound::ref_from_ptr(py, value) });
+    }
+    if let Some(names) = kwnames {
+        for (name, value) in names.iter().zip(&values[nargs..]) {
+            let name = name.cast_into::<PyString>()?;
+            let name = str_utf8("keyword", &name).unwrap_or("");
+            let Some(i) = SIGN_PARAMETERS.iter().position(|p| *p == name) else {
+                return Err(PyTypeError::new_err(format!(
+                    "Signer.sign() got an unexpected keyword argument '{name}'"
+                )));
+            };
+            if slots[i].is_some() {
+                return Err(PyTypeError::new_err(format!(
+                    "Signer.sign() got multiple values for argument '{name}'"
+                )));
+            }
+            // SAFETY: a live object, by the caller's contract.
+            slots[i] = Some(unsafe { Bound::ref_from_ptr(py, value) });
+        }
+    }
+    if let Some(i) = slots[..SIGN_REQUIRED].iter().position(Option::is_none) {
+        return Err(PyTypeError::new_err(format!(
+            "Signer.sign() missing required argument '{}'",
+            SIGN_PARAMETERS[i]
+        )));
+    }
+    Ok(slots)
+}
+
 /// `x-signature` (`sha256=<hex>`) of one request, hashing the key for this call only.
 #[pyfunction]
 #[pyo3(signature = (secret, method, url, partner_client_id, timestamp_ms, body=None, store_client_id=None, store_token=None))]
-fn sign(
-    py: Python<'_>,
+fn sign<'py>(
+    py: Python<'py>,
     secret: &Bound<'_, PyAny>,
     method: &Bound<'_, PyAny>,
     url: &Bound<'_, PyAny>,
@@ -412,7 +594,7 @@ fn sign(
     body: Option<&Bound<'_, PyAny>>,
     store_client_id: Option<&Bound<'_, PyAny>>,
     store_token: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<Bound<'py, PyString>> {
     Signer::new(py, secret)?.sign(
         py,
         method,
@@ -620,6 +802,7 @@ fn json_stringify(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pymodule]
 fn _omni(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Signer>()?;
+    install_signer_sign(&m.py().get_type::<Signer>())?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(base_string, m)?)?;
     m.add_function(wrap_pyfunction!(body_hash, m)?)?;

@@ -4,6 +4,7 @@ the text rules and threads sharing one Signer.
     bash scripts/check-native.sh            (builds the wheel, installs it in a venv, runs pytest)
 """
 
+import inspect
 import json
 import os
 import threading
@@ -141,6 +142,41 @@ def test_none_for_a_required_argument(field):
     e = refusal(omni.Signer("k").sign, **{**GOOD, field: None})
     assert (type(e), e.status) == (omni.ArgumentTypeError, "OMNI_NULL_ARGUMENT")
     assert isinstance(e, TypeError) and field in e.message
+
+
+def test_signer_sign_takes_arguments_as_python_functions_do():
+    s = omni.Signer("k")
+    want = s.sign(**GOOD)
+    values = list(GOOD.values())
+    # Any split between positional and keyword arguments, and the default values.
+    for split in range(len(values) + 1):
+        assert s.sign(*values[:split], **dict(list(GOOD.items())[split:])) == want
+    assert s.sign(*values, False) == want
+    assert s.sign(*values, True) == want[7:]
+    assert s.sign(*values, bare_hex=True) == want[7:]
+    assert omni.Signer.sign(s, *values) == want
+    plain = dict(GOOD, body=None, store_client_id=None, store_token=None)
+    assert s.sign(*values[:4]) == s.sign(**plain) == omni.sign("k", **plain)
+    assert list(inspect.signature(omni.Signer.sign).parameters) == [
+        "self", "method", "url", "partner_client_id", "timestamp_ms", "body", "store_client_id",
+        "store_token", "bare_hex"]
+    # What Python refuses for such a signature is a TypeError, as PyO3 raises it.
+    for a, kw, words in [(values[:3], {}, "missing required argument 'timestamp_ms'"),
+                         ((), {"url": "/x"}, "missing required argument 'method'"),
+                         (values, {"unknown": 1}, "unexpected keyword argument 'unknown'"),
+                         (values[:2], {"url": "/y", "partner_client_id": "p", "timestamp_ms": 1},
+                          "multiple values for argument 'url'"),
+                         (values + [False, 1], {}, "at most 8 arguments (9 given)")]:
+        with pytest.raises(TypeError) as info:
+            s.sign(*a, **kw)
+        assert not isinstance(info.value, omni.OmniError) and words in str(info.value)
+    for flag in (1, "yes", None):
+        with pytest.raises(TypeError):
+            s.sign(*values, bare_hex=flag)
+    with pytest.raises(TypeError):
+        omni.Signer.sign(object(), *values)
+    with pytest.raises(TypeError):
+        omni.Signer.sign()
 
 
 def test_hostile_calls_raise_typed_errors():
