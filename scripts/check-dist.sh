@@ -269,8 +269,10 @@ EOF
 # The jar goes into a file:// repository of its own; a throwaway project depends on it and runs
 # the binding's own vector tests (moved out of the omni package: public API only). Its local
 # repository is fresh and its only other repository is the machine's Maven cache, read as a
-# file:// repository: plugins, JUnit and Gson come from there, and an omni jar installed in that
-# cache earlier cannot stand in for the one under test.
+# file:// repository named central: plugins, JUnit and Gson come from there, never from the
+# network (not `mvn -o`: Maven 3.8 refuses file:// repositories offline too). An omni jar left
+# in that cache cannot stand in for the one under test: the jar Maven resolved and the one on
+# the test classpath are both compared with dist's.
 m2=$HOME/.m2/repository
 [ -d "$m2/org/apache/maven/plugins/maven-surefire-plugin" ] \
   || die "Java: $m2 holds no Maven plugins yet: run scripts/check-java.sh first (it fills the cache)"
@@ -278,7 +280,8 @@ mkdir -p "$work/javarepo" "$work/javaapp/src/test/java/example" "$work/javatmp"
 (cd "$work" && mvn -q -B -Dstyle.color=never \
   org.apache.maven.plugins:maven-install-plugin:3.2.0:install-file -Dfile="$jar" \
   -DgroupId=omni -DartifactId=omni -Dversion="$version" -Dpackaging=jar \
-  -DlocalRepositoryPath="$work/javarepo") || die "Java: mvn install:install-file of the jar failed"
+  -DlocalRepositoryPath="$work/javarepo" > install-file.out 2>&1) \
+  || { cat "$work/install-file.out"; die "Java: mvn install:install-file of the jar failed"; }
 sed -e 's/^package omni;/package example;\n\nimport omni.Omni;\nimport omni.OmniException;\nimport omni.Request;\nimport omni.Signer;/' \
   src/VectorsTest.java > "$work/javaapp/src/test/java/example/VectorsTest.java"
 cat > "$work/javaapp/src/test/java/example/LoadedFromJarTest.java" <<'EOF'
@@ -354,7 +357,7 @@ cat > "$work/javaapp/pom.xml" <<EOF
 EOF
 (
   cd "$work/javaapp"
-  mvn -q -B -o -Dstyle.color=never -Dmaven.repo.local="$work/javam2" test > mvn.out 2>&1 \
+  mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$work/javam2" test > mvn.out 2>&1 \
     || { cat mvn.out; die "Java: the throwaway Maven project failed against omni-$version.jar"; }
   cmp -s "$work/javam2/omni/omni/$version/omni-$version.jar" "$jar" \
     || die "Java: Maven did not resolve omni-$version.jar from the file:// repository"

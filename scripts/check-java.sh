@@ -45,7 +45,7 @@ jni_module
 
 # The same target and linker as the library, so its dependencies are compiled once.
 step "Java binding: cargo-zigbuild test --release (libomni_jni's own tests: UTF-16 conversion)"
-CARGO_TARGET_DIR=$target cargo-zigbuild test --locked --release --manifest-path "$native" \
+CARGO_TARGET_DIR=$zig_cargo_target cargo-zigbuild test --locked --release --manifest-path "$native" \
   --target "$zig_glibc_target"
 
 step "Java binding: mvn clean test (JUnit 5 under Surefire, Java $java_major, -Xcheck:jni)"

@@ -18,8 +18,8 @@
 #   SHA256SUMS
 #
 # Every Linux binary is linked by zig (ziglang from PyPI, driven by cargo-zigbuild from
-# crates.io) against glibc 2.17's symbols (scripts/lib/native.sh): libomni (cargo-c) and the
-# omni command with cargo-zigbuild's `zig cc` as linker and C compiler, the wheel with
+# crates.io) against glibc 2.17's symbols (scripts/lib/native.sh): libomni through cargo-c with
+# cargo-zigbuild's `zig cc` as linker, the omni command with cargo zigbuild, the wheel with
 # maturin --zig, the Node addon with napi build -x, the JNI library with cargo zigbuild. The
 # wheel, the addon and the JNI library are the builds scripts/check-native.sh and
 # scripts/check-java.sh tested (run after them, their cargo builds find nothing to do). libomni
@@ -100,15 +100,20 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # --- libomni: cargo-c build, tarball ------------------------------------------------------
-# cargo-c builds in-process (no `cargo zigbuild cinstall`), so zig comes in as the target's
-# linker and C compiler: cargo-zigbuild's own `zig cc` wrapper (it adapts rustc's and cc's
-# arguments to zig), for glibc $glibc_floor. The omni command is built the same way, so the
-# crates both use are compiled once; the wrapper keeps one path, so a rerun rebuilds nothing.
-zigcc=$target/zig-cc-$arch-linux-gnu.$glibc_floor
+# cargo-c builds in-process (there is no `cargo zigbuild cinstall`), so zig comes in as the
+# target's linker and C compiler: cargo-zigbuild's own `zig cc` wrapper (it adapts rustc's and
+# cc's arguments to zig), for glibc $glibc_floor. cargo-c is built on a cargo of its own, and
+# the target is the host's, so its build scripts and proc-macros are linked by zig too: it gets
+# a target directory of its own (a shared one would be rebuilt by each side in turn). The
+# wrapper keeps one path, so a rerun rebuilds nothing.
+cargo_c_target=$target/zig-cargo-c
+mkdir -p "$cargo_c_target"
+zigcc=$cargo_c_target/zig-cc-$arch-linux-gnu.$glibc_floor
 printf '#!/bin/sh\nexec cargo-zigbuild zig cc -- -g -fno-sanitize=all -target %s "$@"\n' \
   "$arch-linux-gnu.$glibc_floor" > "$zigcc"
 chmod +x "$zigcc"
-zig_env=("CARGO_TARGET_$(printf '%s' "$zig_target" | tr 'a-z-' 'A-Z_')_LINKER=$zigcc"
+zig_env=("CARGO_TARGET_DIR=$cargo_c_target"
+  "CARGO_TARGET_$(printf '%s' "$zig_target" | tr 'a-z-' 'A-Z_')_LINKER=$zigcc"
   "CC_$(printf '%s' "$zig_target" | tr '-' '_')=$zigcc")
 step "libomni $version: cargo cinstall --release -p omni-ffi (cargo-c lays out lib/ and include/; zig links it for glibc $glibc_floor)"
 env "${zig_env[@]}" cargo cinstall --release --locked -p omni-ffi --target "$zig_target" \
@@ -202,8 +207,9 @@ EOF
 dpkg-deb -Zgzip --root-owner-group --build "$r" "$out/libomni-dev_${version}_$deb_arch.deb" >/dev/null
 
 # --- the omni command ----------------------------------------------------------------------
-step "omni $version: cargo build --release -p omni-cli (zig links it for glibc $glibc_floor)"
-env "${zig_env[@]}" cargo build --release --locked -p omni-cli --target "$zig_target"
+step "omni $version: cargo zigbuild --release -p omni-cli (glibc $glibc_floor)"
+CARGO_TARGET_DIR=$zig_cargo_target cargo zigbuild --release --locked -p omni-cli \
+  --target "$zig_glibc_target"
 cli_name=omni-$version-$arch-linux-gnu
 mkdir -p "$tmp/$cli_name/bin"
 cp "$(zig_release_dir)/omni" "$tmp/$cli_name/bin/"

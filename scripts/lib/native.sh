@@ -16,8 +16,14 @@ glibc_floor=2.17
 # Cargo's target for those builds; cargo-zigbuild reads the glibc version after the dot.
 zig_target=$(uname -m)-unknown-linux-gnu
 zig_glibc_target=$zig_target.$glibc_floor
-# The directory cargo writes the zig-linked release builds to.
-zig_release_dir() { printf '%s/%s/release\n' "$target" "$zig_target"; }
+# Target directories of their own: cargo fingerprints each crate with the linker (and the
+# cargo) that built it, and cargo-zigbuild, maturin's copy of it and cargo-c each link through
+# a different zig wrapper (cargo-c with another cargo), so in one directory each would rebuild
+# what the other built. In its own, each one's rerun finds nothing to do.
+zig_cargo_target=$target/zig-cargo      # cargo zigbuild: libomni_jni, the Node addon, omni
+zig_maturin_target=$target/zig-maturin  # maturin --zig: the Python module
+# The directory cargo zigbuild writes its release builds to.
+zig_release_dir() { printf '%s/%s/release\n' "$zig_cargo_target" "$zig_target"; }
 cargo_zigbuild_version=0.24.1
 
 # python_venv: the venv with maturin and pytest, created or completed when missing; sets $py.
@@ -55,7 +61,7 @@ zig_toolchain() {
 python_module() {
   local wheels=$target/wheels
   rm -rf "$wheels"
-  CARGO_TARGET_DIR=$target "$target/pyvenv/bin/maturin" build --release --locked \
+  CARGO_TARGET_DIR=$zig_maturin_target "$target/pyvenv/bin/maturin" build --release --locked \
     --zig --compatibility manylinux2014 --auditwheel check \
     -m "$root/bindings/python/Cargo.toml" -o "$wheels" \
     || die "maturin could not build bindings/python"
@@ -82,7 +88,7 @@ node_cli() {
 # TypeScript declarations index.d.ts, both beside package.json. Needs zig_toolchain.
 node_module() {
   rm -f "$root/bindings/node/omni.node"
-  (cd "$root/bindings/node" && CARGO_TARGET_DIR=$target npx --no-install napi build --release \
+  (cd "$root/bindings/node" && CARGO_TARGET_DIR=$zig_cargo_target npx --no-install napi build --release \
     --cross-compile --target "$zig_glibc_target" --no-dts-cache --dts index.d.ts) \
     || die "napi build of bindings/node failed"
 }
@@ -90,7 +96,7 @@ node_module() {
 # jni_module: builds libomni_jni.so (bindings/java/native, release), linked by zig for glibc
 # $glibc_floor, and sets $jni_lib to it. Needs zig_toolchain.
 jni_module() {
-  CARGO_TARGET_DIR=$target cargo zigbuild --locked --release \
+  CARGO_TARGET_DIR=$zig_cargo_target cargo zigbuild --locked --release \
     --manifest-path "$root/bindings/java/native/Cargo.toml" --target "$zig_glibc_target" \
     || die "cargo zigbuild of bindings/java/native failed"
   jni_lib=$(zig_release_dir)/libomni_jni.so

@@ -37,7 +37,7 @@ final class NativeLibrary {
         if (in != null) {
           loadExtracted(in, file);
         } else {
-          System.loadLibrary("omni_jni");
+          loadFromLibraryPath(resource);
         }
       } catch (IOException e) {
         UnsatisfiedLinkError error =
@@ -69,6 +69,19 @@ final class NativeLibrary {
       arch = "x86_64";
     }
     return os + "-" + arch;
+  }
+
+  /** System.loadLibrary, its failure saying what else would have worked. */
+  private static void loadFromLibraryPath(String resource) {
+    try {
+      System.loadLibrary("omni_jni");
+    } catch (UnsatisfiedLinkError e) {
+      UnsatisfiedLinkError error = new UnsatisfiedLinkError("libomni_jni not found: the jar has no "
+          + resource + " for this platform, java.library.path has none, and the system property"
+          + " omni.library.path (a directory holding it) is not set");
+      error.initCause(e);
+      throw error;
+    }
   }
 
   /**
