@@ -259,8 +259,9 @@ cp "$jar" "$out/"
 step "omni $version wheel: maturin build --zig --compatibility manylinux2014 (auditwheel check)"
 python_module
 wheels=("$target/wheels/omni-$version-"*.whl)
-[ "${#wheels[@]}" = 1 ] && [ -f "${wheels[0]}" ] \
-  || die "maturin wrote not exactly one omni-$version wheel: ${wheels[*]}"
+if [ "${#wheels[@]}" != 1 ] || [ ! -f "${wheels[0]}" ]; then
+  die "maturin wrote not exactly one omni-$version wheel: ${wheels[*]}"
+fi
 case ${wheels[0]} in
   *-manylinux2014_"$arch".manylinux_2_17_"$arch".whl) ;;
   *) die "the wheel's platform tag is not manylinux2014 (glibc 2.17): $(basename "${wheels[0]}")" ;;
