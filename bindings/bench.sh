@@ -29,6 +29,7 @@ done
 # shellcheck source=../scripts/lib/native.sh
 . scripts/lib/native.sh
 python_venv >&2
+zig_toolchain >&2
 python_module >&2
 node_cli >&2
 node_module >&2
@@ -54,7 +55,7 @@ export PKG_CONFIG_PATH=$stage/lib/pkgconfig LD_LIBRARY_PATH=$stage/lib OMNI_LIB=
   (cd bindings/go && GOTOOLCHAIN=local GOPROXY=off go build -o "$tmp/gobench" ./cmd/omnibench)
   "$tmp/gobench" "$n"
   javac -encoding UTF-8 -d "$tmp/java" bindings/java/src/main/java/omni/*.java bindings/java/bench/omni/*.java
-  java -cp "$tmp/java" -Domni.library.path="$target/release/libomni_jni.so" omni.OmniBench "$n"
+  java -cp "$tmp/java" -Domni.library.path="$target/release" omni.OmniBench "$n"
   OMNI_PHP_HEADER=$root/include/omni_php.h php -d ffi.enable=1 bindings/php/bench.php "$n"
   (cd bindings/python && "$py" bench.py "$n")
   (cd bindings/node && node bench.js "$n")

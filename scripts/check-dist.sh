@@ -6,14 +6,21 @@
 #
 #   bash scripts/dist.sh && bash scripts/check-dist.sh
 #
-# Needs root for the Debian packages (dpkg -i; a trap removes them even when a step fails).
-# Installs what it lacks from Debian packages (composer, golang-go, php-cli, ...).
+# Every Linux binary's glibc floor (the highest GLIBC_ symbol version it imports) is printed and
+# must not pass the one scripts/lib/native.sh states. Needs root for the Debian packages (dpkg -i;
+# a trap removes them even when a step fails). Installs what it lacks from Debian packages
+# (composer, golang-go, php-cli, maven, ...); the Java check takes Maven's plugins, JUnit and Gson
+# from the machine's Maven cache (~/.m2, filled by scripts/check-java.sh), never from the network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
 
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+# shellcheck source=lib/native.sh
+. scripts/lib/native.sh
 
 need_cmd cc gcc
 need_cmd pkg-config pkg-config
@@ -25,6 +32,12 @@ need_cmd go golang-go
 need_cmd php php-cli
 need_cmd composer composer
 need_cmd dpkg dpkg
+need_cmd java default-jdk-headless
+need_cmd mvn maven
+need_cmd unzip unzip
+need_cmd node nodejs
+need_cmd npm npm
+python3 -c 'import venv, ensurepip' 2>/dev/null || install_pkgs "python3 -m venv" python3-venv
 php -d ffi.enable=1 -r 'exit(extension_loaded("FFI") ? 0 : 1);' \
   || die "PHP has no FFI extension: install a php-cli built with FFI"
 php -d opcache.enable_cli=1 -r 'exit(function_exists("opcache_compile_file") ? 0 : 1);' \
@@ -53,7 +66,8 @@ passed() { printf 'ok  %s\n' "$*"; }
 
 # The test inputs, copied out of the source tree.
 mkdir -p "$work/src"
-cp tests/vectors/signing.json bindings/c/test_omni.c "$work/src/"
+cp tests/vectors/signing.json bindings/c/test_omni.c bindings/java/src/test/java/omni/VectorsTest.java \
+  "$work/src/"
 python3 bindings/vectors_to_tsv.py tests/vectors/signing.json > "$work/src/vectors.tsv"
 cd "$work"
 
@@ -65,8 +79,11 @@ go_tar=$dist/omni-go-$version.tar.gz
 php_tar=$dist/omni-php-$version.tar.gz
 deb0=$dist/libomni${major}_${version}_$deb_arch.deb
 debdev=$dist/libomni-dev_${version}_$deb_arch.deb
-for f in "$lib_tar" "$cli_tar" "$go_tar" "$php_tar" "$deb0" "$debdev"; do
-  [ -f "$f" ] || die "dist/ has no $(basename "$f")"
+jar=$dist/omni-$version.jar
+node_tgz=$dist/omni-$version.tgz
+wheel=$dist/omni-$version-cp39-abi3-manylinux2014_$arch.manylinux_2_17_$arch.whl
+for f in "$lib_tar" "$cli_tar" "$go_tar" "$php_tar" "$deb0" "$debdev" "$jar" "$wheel" "$node_tgz"; do
+  [ -f "$f" ] || die "dist/ has no $(basename "$f") ($(cd "$dist" && echo ./*))"
 done
 passed "SHA256SUMS and every artifact of $version"
 
@@ -81,13 +98,29 @@ so=$prefix/lib/libomni.so.$version
   || die "tarball: libomni.so does not lead to libomni.so.$version"
 readelf -d "$so" | grep -qF "Library soname: [libomni.so.$major]" || die "tarball: soname is not libomni.so.$major"
 
-lib_floor=$(bash "$root/scripts/glibc-floor.sh" "$so")
-mkdir -p "$work/cli"
+mkdir -p "$work/cli" "$work/floor"
 tar -C "$work/cli" -xzf "$cli_tar"
 omni=$work/cli/omni-$version-$arch-linux-gnu/bin/omni
-cli_floor=$(bash "$root/scripts/glibc-floor.sh" "$omni")
-printf 'glibc  %s  libomni.so (tarball, libomni%s.deb)\nglibc  %s  omni (CLI tarball)\n' \
-  "$lib_floor" "$major" "$cli_floor"
+unzip -p "$jar" "omni/native/linux-$arch/libomni_jni.so" > "$work/floor/libomni_jni.so" \
+  || die "omni-$version.jar has no omni/native/linux-$arch/libomni_jni.so"
+unzip -p "$wheel" omni/_omni.abi3.so > "$work/floor/_omni.abi3.so" \
+  || die "the wheel has no omni/_omni.abi3.so"
+tar -xzOf "$node_tgz" package/omni.node > "$work/floor/omni.node" \
+  || die "omni-$version.tgz has no package/omni.node"
+floor() { # floor FILE WHAT: prints FILE's glibc floor; fails above the stated one
+  local found
+  found=$(bash "$root/scripts/glibc-floor.sh" "$1") || die "$2: no glibc floor read"
+  [ "$(printf '%s\n%s\n' "$found" "$glibc_floor" | sort -V | tail -1)" = "$glibc_floor" ] \
+    || die "$2 needs glibc $found, newer than the stated floor $glibc_floor"
+  printf 'glibc  %-5s (<= %s)  %s\n' "$found" "$glibc_floor" "$2" >&2
+  printf '%s\n' "$found"
+}
+lib_floor=$(floor "$so" "libomni.so.$version (tarball, libomni$major.deb)")
+floor "$omni" "bin/omni (CLI tarball)" >/dev/null
+floor "$work/floor/libomni_jni.so" "libomni_jni.so (omni-$version.jar)" >/dev/null
+floor "$work/floor/_omni.abi3.so" "omni/_omni.abi3.so (the wheel, tagged manylinux2014)" >/dev/null
+floor "$work/floor/omni.node" "omni.node (omni-$version.tgz)" >/dev/null
+passed "glibc floors: every Linux binary runs on glibc $glibc_floor"
 
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 libdir=$(pkg-config --variable=libdir omni)
@@ -230,6 +263,190 @@ EOF
     -d opcache.preload_user=root main.php "$work/src/signing.json" > php_preload.out \
     || { cat php_preload.out; die "PHP: vectors failed through the preload script"; }
   passed "PHP Composer package, ffi.enable=preload + preload.php, FFI::scope: vectors ($(tail -1 php_preload.out))"
+)
+
+# --- Java ----------------------------------------------------------------------------------
+# The jar goes into a file:// repository of its own; a throwaway project depends on it and runs
+# the binding's own vector tests (moved out of the omni package: public API only). Its local
+# repository is fresh and its only other repository is the machine's Maven cache, read as a
+# file:// repository named central: plugins, JUnit and Gson come from there, never from the
+# network (not `mvn -o`: Maven 3.8 refuses file:// repositories offline too). An omni jar left
+# in that cache cannot stand in for the one under test: the jar Maven resolved and the one on
+# the test classpath are both compared with dist's.
+m2=$HOME/.m2/repository
+[ -d "$m2/org/apache/maven/plugins/maven-surefire-plugin" ] \
+  || die "Java: $m2 holds no Maven plugins yet: run scripts/check-java.sh first (it fills the cache)"
+mkdir -p "$work/javarepo" "$work/javaapp/src/test/java/example" "$work/javatmp"
+(cd "$work" && mvn -q -B -Dstyle.color=never \
+  org.apache.maven.plugins:maven-install-plugin:3.2.0:install-file -Dfile="$jar" \
+  -DgroupId=omni -DartifactId=omni -Dversion="$version" -Dpackaging=jar \
+  -DlocalRepositoryPath="$work/javarepo" > install-file.out 2>&1) \
+  || { cat "$work/install-file.out"; die "Java: mvn install:install-file of the jar failed"; }
+sed -e 's/^package omni;/package example;\n\nimport omni.Omni;\nimport omni.OmniException;\nimport omni.Request;\nimport omni.Signer;/' \
+  src/VectorsTest.java > "$work/javaapp/src/test/java/example/VectorsTest.java"
+cat > "$work/javaapp/src/test/java/example/LoadedFromJarTest.java" <<'EOF'
+package example;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import omni.Omni;
+import omni.Signer;
+import org.junit.jupiter.api.Test;
+
+/** The classes and the native library come from the jar, and nothing is left in the temp dir. */
+class LoadedFromJarTest {
+  @Test
+  void fromTheInstalledJar() throws Exception {
+    assertNull(System.getProperty("omni.library.path"));
+    Path jar = Path.of(Signer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    assertArrayEquals(Files.readAllBytes(Path.of(System.getProperty("dist.jar"))),
+        Files.readAllBytes(jar), "the classpath's omni jar is not dist's: " + jar);
+    assertEquals(System.getProperty("omni.version"), Omni.version());
+    String[] left = new File(System.getProperty("java.io.tmpdir"))
+        .list((dir, name) -> name.startsWith("omni_jni-"));
+    assertEquals(0, left.length, "extracted library left: " + String.join(", ", left));
+  }
+}
+EOF
+cat > "$work/javaapp/pom.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>example</groupId>
+  <artifactId>omniapp</artifactId>
+  <version>1</version>
+  <properties>
+    <maven.compiler.release>17</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <repositories>
+    <repository><id>omni-dist</id><url>file://$work/javarepo</url></repository>
+    <repository><id>central</id><url>file://$m2</url></repository>
+  </repositories>
+  <pluginRepositories>
+    <pluginRepository><id>central</id><url>file://$m2</url></pluginRepository>
+  </pluginRepositories>
+  <dependencies>
+    <dependency><groupId>omni</groupId><artifactId>omni</artifactId><version>$version</version></dependency>
+    <dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId><version>5.14.4</version><scope>test</scope></dependency>
+    <dependency><groupId>com.google.code.gson</groupId><artifactId>gson</artifactId><version>2.15.0</version><scope>test</scope></dependency>
+  </dependencies>
+  <build>
+    <plugins>
+      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.5.0</version></plugin>
+      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.14.1</version></plugin>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.5.4</version>
+        <configuration>
+          <argLine>-Xcheck:jni -Djava.io.tmpdir=$work/javatmp</argLine>
+          <systemPropertyVariables>
+            <omni.vectors>$work/src/signing.json</omni.vectors>
+            <omni.version>$version</omni.version>
+            <dist.jar>$jar</dist.jar>
+          </systemPropertyVariables>
+        </configuration>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+EOF
+(
+  cd "$work/javaapp"
+  mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$work/javam2" test > mvn.out 2>&1 \
+    || { cat mvn.out; die "Java: the throwaway Maven project failed against omni-$version.jar"; }
+  cmp -s "$work/javam2/omni/omni/$version/omni-$version.jar" "$jar" \
+    || die "Java: Maven did not resolve omni-$version.jar from the file:// repository"
+  python3 - target/surefire-reports <<'PY' > java.out || { cat java.out; die "Java: vectors failed"; }
+import glob, sys, xml.etree.ElementTree as ET
+runs = failed = 0
+for path in glob.glob(sys.argv[1] + "/TEST-*.xml"):
+    suite = ET.parse(path).getroot()
+    runs += int(suite.get("tests")) - int(suite.get("skipped"))
+    failed += int(suite.get("failures")) + int(suite.get("errors"))
+print(f"{runs - failed} passed, {failed} failed")
+sys.exit(1 if failed or runs == 0 else 0)
+PY
+  passed "omni-$version.jar (file:// repository, one dependency, library from the jar): vectors ($(cat java.out))"
+)
+
+# --- Python --------------------------------------------------------------------------------
+(
+  cd "$work"
+  python3 -m venv pyvenv || die "Python: cannot create a venv"
+  pyvenv/bin/python -m pip install -q --disable-pip-version-check --no-index "$wheel" \
+    || die "Python: pip install of $(basename "$wheel") failed"
+  pyvenv/bin/python - src/signing.json > py.out <<'PY' || { cat py.out; die "Python: vectors failed"; }
+import json, os, sys
+import omni
+assert os.path.dirname(omni.__file__).startswith(sys.prefix), f"omni imported from {omni.__file__}"
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+passed = 0
+for c in doc["cases"]:
+    a = dict(method=c["method"], url=c["url"], partner_client_id=c["partner_client_id"],
+             timestamp_ms=c["timestamp_ms"], body=bytes.fromhex(c["body_hex"]),
+             store_client_id=c["store_client_id"], store_token=c["store_token"])
+    e = c["expect"]
+    assert omni.sign(c["secret"], **a) == e["signature"], c["name"]
+    with omni.Signer(c["secret"]) as signer:
+        assert signer.sign(**a) == e["signature"], c["name"]
+    assert omni.base_string(**a) == e["base_string"], c["name"]
+    assert omni.body_hash(a["body"]) == e["body_hash"], c["name"]
+    passed += 1
+for c in doc["error_cases"]:
+    a = dict(method=c["method"], url=c["url"], partner_client_id=c["partner_client_id"],
+             timestamp_ms=c["timestamp_ms"], body=bytes.fromhex(c["body_hex"]),
+             store_client_id=c["store_client_id"], store_token=c["store_token"])
+    try:
+        omni.sign(c["secret"], **a)
+    except omni.OmniError as err:
+        assert err.status == "OMNI_" + c["expect_error"].upper(), (c["name"], err.status)
+    else:
+        raise AssertionError(f"{c['name']}: no error")
+    passed += 1
+print(f"{passed} passed, 0 failed")
+PY
+  passed "Python wheel $(basename "$wheel") in a fresh venv: vectors ($(tail -1 py.out))"
+)
+
+# --- Node ----------------------------------------------------------------------------------
+(
+  mkdir -p "$work/nodeapp"
+  cd "$work/nodeapp"
+  printf '{ "name": "omniapp", "version": "1.0.0", "private": true }\n' > package.json
+  npm install --offline --no-audit --no-fund --loglevel=error "$node_tgz" > npm.out 2>&1 \
+    || { cat npm.out; die "Node: npm install of omni-$version.tgz failed"; }
+  [ -f node_modules/omni/omni.node ] || die "Node: node_modules/omni/omni.node missing after npm install"
+  node - "$work/src/signing.json" > node.out <<'JS' || { cat node.out; die "Node: vectors failed"; }
+'use strict'
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const omni = require('omni')
+assert.ok(require.resolve('omni').startsWith(process.cwd() + '/node_modules/'))
+const doc = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
+const args = (c) => [c.method, c.url, c.partner_client_id, c.timestamp_ms,
+  Buffer.from(c.body_hex, 'hex'), c.store_client_id, c.store_token]
+let passed = 0
+for (const c of doc.cases) {
+  const a = args(c)
+  assert.equal(omni.sign(c.secret, ...a), c.expect.signature, c.name)
+  assert.equal(new omni.Signer(Buffer.from(c.secret)).sign(...a), c.expect.signature, c.name)
+  assert.equal(omni.baseString(...a), c.expect.base_string, c.name)
+  assert.equal(omni.bodyHash(a[4]), c.expect.body_hash, c.name)
+  passed++
+}
+for (const c of doc.error_cases) {
+  assert.throws(() => omni.sign(c.secret, ...args(c)),
+    (e) => e instanceof omni.OmniError && e.code === 'OMNI_' + c.expect_error.toUpperCase(), c.name)
+  passed++
+}
+console.log(`${passed} passed, 0 failed`)
+JS
+  passed "Node package omni-$version.tgz (npm install, offline): vectors ($(tail -1 node.out))"
 )
 
 step "every artifact in dist/ works as installed"

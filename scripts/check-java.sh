@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Java binding (bindings/java): builds libomni_jni (bindings/java/native, a Cargo workspace of
-# its own that shares this repository's target/, so the core crates are compiled once), checks
-# its formatting and lints, and runs the Maven project's JUnit 5 tests (Surefire) from a clean
-# state against it. Installs a missing JDK or Maven from Debian packages; Maven fetches the
-# plugins, JUnit and Gson from Maven Central. Fails loudly; never skips a check silently.
+# its own that shares this repository's target/, so the core crates are compiled once; linked
+# by zig for glibc 2.17, the build scripts/dist.sh packs into the jar), checks its formatting
+# and lints, and runs the Maven project's JUnit 5 tests (Surefire) from a clean state against
+# it. Installs a missing JDK or Maven from Debian packages, ziglang from PyPI and cargo-zigbuild
+# from crates.io (scripts/lib/native.sh); Maven fetches the plugins, JUnit and Gson from Maven
+# Central. Fails loudly; never skips a check silently.
 #
 #   bash scripts/check-java.sh
 set -euo pipefail
@@ -15,6 +17,8 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+# shellcheck source=lib/native.sh
+. scripts/lib/native.sh
 
 command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
 need_cmd javac default-jdk-headless
@@ -32,16 +36,20 @@ cargo fmt --manifest-path "$native" -- --check
 CARGO_TARGET_DIR=$target cargo clippy --locked --manifest-path "$native" --all-targets \
   -- -D warnings
 
-step "Java binding: cargo test --release (libomni_jni's own tests: UTF-16 conversion)"
-CARGO_TARGET_DIR=$target cargo test --locked --release --manifest-path "$native"
+step "Java binding: ziglang (PyPI) in $target/pyvenv, cargo-zigbuild (crates.io)"
+python_venv
+zig_toolchain
 
-step "Java binding: cargo build --release (libomni_jni.so)"
-CARGO_TARGET_DIR=$target cargo build --locked --release --manifest-path "$native"
-lib=$target/release/libomni_jni.so
-[ -f "$lib" ] || die "$lib was not built"
+step "Java binding: cargo zigbuild --release (libomni_jni.so, glibc $glibc_floor)"
+jni_module
+
+# The same target and linker as the library, so its dependencies are compiled once.
+step "Java binding: cargo-zigbuild test --release (libomni_jni's own tests: UTF-16 conversion)"
+CARGO_TARGET_DIR=$zig_cargo_target cargo-zigbuild test --locked --release --manifest-path "$native" \
+  --target "$zig_glibc_target"
 
 step "Java binding: mvn clean test (JUnit 5 under Surefire, Java $java_major, -Xcheck:jni)"
-(cd bindings/java && mvn -q -B -Dstyle.color=never clean test -Domni.library.path="$lib")
+(cd bindings/java && mvn -q -B -Dstyle.color=never clean test -Domni.library.path="$(dirname "$jni_lib")")
 # mvn -q prints nothing on success: show Surefire's counts.
 python3 - bindings/java/target/surefire-reports <<'PY'
 import glob, sys, xml.etree.ElementTree as ET

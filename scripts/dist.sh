@@ -11,11 +11,20 @@
 #   omni-<v>-<arch>-linux-gnu.tar.gz      bin/omni, README.md, licences, CHANGELOG.md
 #   omni-go-<v>.tar.gz                    the Go module (bindings/go), for a `replace`
 #   omni-php-<v>.tar.gz                   the Composer package (bindings/php + headers)
+#   omni-<v>.jar                          the Java package, libomni_jni.so for linux-<arch> inside
+#   omni-<v>-cp39-abi3-manylinux2014_<arch>.manylinux_2_17_<arch>.whl
+#                                         the Python wheel (maturin, abi3: CPython 3.9 and newer)
+#   omni-<v>.tgz                          the Node package (npm pack), omni.node inside
 #   SHA256SUMS
 #
-# libomni is laid out by cargo-c (crates/omni-ffi [package.metadata.capi]); the one release
-# build of the core feeds the tarball and both Debian packages. glibc floors are stated by
-# scripts/glibc-floor.sh.
+# Every Linux binary is linked by zig (ziglang from PyPI, driven by cargo-zigbuild from
+# crates.io) against glibc 2.17's symbols (scripts/lib/native.sh): libomni through cargo-c with
+# cargo-zigbuild's `zig cc` as linker, the omni command with cargo zigbuild, the wheel with
+# maturin --zig, the Node addon with napi build -x, the JNI library with cargo zigbuild. The
+# wheel, the addon and the JNI library are the builds scripts/check-native.sh and
+# scripts/check-java.sh tested (run after them, their cargo builds find nothing to do). libomni
+# is laid out by cargo-c (crates/omni-ffi [package.metadata.capi]); its one release build feeds
+# the tarball and both Debian packages. scripts/check-dist.sh checks each binary's glibc floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -25,6 +34,8 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+# shellcheck source=lib/native.sh
+. scripts/lib/native.sh
 
 command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
 need_cmd cc gcc
@@ -34,6 +45,9 @@ need_cmd objdump binutils
 need_cmd dpkg-deb dpkg
 need_cmd python3 python3
 need_cmd sha256sum coreutils
+need_cmd mvn maven
+need_cmd java default-jdk-headless
+need_cmd unzip unzip
 
 # The newest cargo-c (0.10.26) needs a newer Rust than this workspace's toolchain; 0.10.24 is
 # the last one that builds with Rust 1.95. --locked: its own Cargo.lock, as released.
@@ -48,6 +62,10 @@ if ! cargo cinstall --version 2>/dev/null | grep -qF "cargo-c $cargo_c_version";
     || die "cargo cinstall is not cargo-c $cargo_c_version after installing it (PATH holds another?)"
 fi
 
+step "zig: ziglang (PyPI) in $target/pyvenv, cargo-zigbuild (crates.io)"
+python_venv
+zig_toolchain
+
 version=$(cargo metadata --no-deps --format-version 1 | python3 -c \
   'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "omni-ffi"))')
 major=${version%%.*}
@@ -55,7 +73,25 @@ arch=$(uname -m)
 deb_arch=$(dpkg --print-architecture)
 multiarch=$(cc -print-multiarch)
 [ -n "$multiarch" ] || die "cc -print-multiarch printed nothing"
-triple=$(rustc -vV | sed -n 's/^host: //p')
+
+# One version for every artifact: each binding's own manifest must carry the workspace's.
+python3 - "$version" <<'PY' || die "a binding's version differs from the workspace's $version: set it there too"
+import json, re, sys, xml.etree.ElementTree as ET
+version, bad = sys.argv[1], []
+def check(where, found):
+    if found != version:
+        bad.append(f"{where}: {found}")
+for manifest in ["bindings/java/native/Cargo.toml", "bindings/python/Cargo.toml", "bindings/node/Cargo.toml"]:
+    check(manifest, re.search(r'^version = "([^"]+)"', open(manifest).read(), re.M).group(1))
+pom = ET.parse("bindings/java/pom.xml").getroot()
+check("bindings/java/pom.xml", pom.find("{http://maven.apache.org/POM/4.0.0}version").text)
+java = open("bindings/java/src/main/java/omni/NativeLibrary.java").read()
+check("NativeLibrary.EXPECTED_VERSION", re.search(r'EXPECTED_VERSION = "([^"]+)"', java).group(1))
+check("bindings/node/package.json", json.load(open("bindings/node/package.json"))["version"])
+for line in bad:
+    print(f"error: {line}", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 
 out=$root/dist
 rm -rf "$out"
@@ -64,9 +100,24 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # --- libomni: cargo-c build, tarball ------------------------------------------------------
-step "libomni $version: cargo cinstall --release -p omni-ffi (cargo-c lays out lib/ and include/)"
-cargo cinstall --release --locked -p omni-ffi --target "$triple" --prefix /usr --libdir lib \
-  --destdir "$tmp/cinstall"
+# cargo-c builds in-process (there is no `cargo zigbuild cinstall`), so zig comes in as the
+# target's linker and C compiler: cargo-zigbuild's own `zig cc` wrapper (it adapts rustc's and
+# cc's arguments to zig), for glibc $glibc_floor. cargo-c is built on a cargo of its own, and
+# the target is the host's, so its build scripts and proc-macros are linked by zig too: it gets
+# a target directory of its own (a shared one would be rebuilt by each side in turn). The
+# wrapper keeps one path, so a rerun rebuilds nothing.
+cargo_c_target=$target/zig-cargo-c
+mkdir -p "$cargo_c_target"
+zigcc=$cargo_c_target/zig-cc-$arch-linux-gnu.$glibc_floor
+printf '#!/bin/sh\nexec cargo-zigbuild zig cc -- -g -fno-sanitize=all -target %s "$@"\n' \
+  "$arch-linux-gnu.$glibc_floor" > "$zigcc"
+chmod +x "$zigcc"
+zig_env=("CARGO_TARGET_DIR=$cargo_c_target"
+  "CARGO_TARGET_$(printf '%s' "$zig_target" | tr 'a-z-' 'A-Z_')_LINKER=$zigcc"
+  "CC_$(printf '%s' "$zig_target" | tr '-' '_')=$zigcc")
+step "libomni $version: cargo cinstall --release -p omni-ffi (cargo-c lays out lib/ and include/; zig links it for glibc $glibc_floor)"
+env "${zig_env[@]}" cargo cinstall --release --locked -p omni-ffi --target "$zig_target" \
+  --prefix /usr --libdir lib --destdir "$tmp/cinstall"
 c=$tmp/cinstall/usr
 for f in "lib/libomni.so.$version" "lib/libomni.so.$major" lib/libomni.so lib/libomni.a \
   include/omni.h lib/pkgconfig/omni.pc; do
@@ -156,11 +207,12 @@ EOF
 dpkg-deb -Zgzip --root-owner-group --build "$r" "$out/libomni-dev_${version}_$deb_arch.deb" >/dev/null
 
 # --- the omni command ----------------------------------------------------------------------
-step "omni $version: cargo build --release -p omni-cli"
-cargo build --release --locked -p omni-cli
+step "omni $version: cargo zigbuild --release -p omni-cli (glibc $glibc_floor)"
+CARGO_TARGET_DIR=$zig_cargo_target cargo zigbuild --release --locked -p omni-cli \
+  --target "$zig_glibc_target"
 cli_name=omni-$version-$arch-linux-gnu
 mkdir -p "$tmp/$cli_name/bin"
-cp "$target/release/omni" "$tmp/$cli_name/bin/"
+cp "$(zig_release_dir)/omni" "$tmp/$cli_name/bin/"
 cp README.md LICENSE-MIT LICENSE-APACHE CHANGELOG.md "$tmp/$cli_name/"
 tar -C "$tmp" --owner=0 --group=0 -czf "$out/$cli_name.tar.gz" "$cli_name"
 
@@ -191,6 +243,51 @@ open(path, "a").write("\n")
 EOF
 cp LICENSE-MIT LICENSE-APACHE "$p/"
 tar -C "$tmp" --owner=0 --group=0 -czf "$out/omni-php-$version.tar.gz" "omni-php-$version"
+
+# --- Java jar ------------------------------------------------------------------------------
+step "omni-$version.jar: mvn package, with libomni_jni.so (cargo zigbuild, glibc $glibc_floor) inside"
+jni_module
+(cd bindings/java && mvn -q -B -Dstyle.color=never clean package -Dmaven.test.skip=true \
+  -Domni.native.dir="$(dirname "$jni_lib")") || die "mvn package of bindings/java failed"
+jar=bindings/java/target/omni-$version.jar
+[ -f "$jar" ] || die "mvn package wrote no $jar"
+unzip -p "$jar" "omni/native/linux-$arch/libomni_jni.so" | cmp -s - "$jni_lib" \
+  || die "$jar does not carry $jni_lib as omni/native/linux-$arch/libomni_jni.so"
+cp "$jar" "$out/"
+
+# --- Python wheel --------------------------------------------------------------------------
+step "omni $version wheel: maturin build --zig --compatibility manylinux2014 (auditwheel check)"
+python_module
+wheels=("$target/wheels/omni-$version-"*.whl)
+if [ "${#wheels[@]}" != 1 ] || [ ! -f "${wheels[0]}" ]; then
+  die "maturin wrote not exactly one omni-$version wheel: ${wheels[*]}"
+fi
+case ${wheels[0]} in
+  *-manylinux2014_"$arch".manylinux_2_17_"$arch".whl) ;;
+  *) die "the wheel's platform tag is not manylinux2014 (glibc 2.17): $(basename "${wheels[0]}")" ;;
+esac
+cp "${wheels[0]}" "$out/"
+
+# --- Node package --------------------------------------------------------------------------
+step "omni-$version.tgz: npm pack of bindings/node, with omni.node (napi build -x, glibc $glibc_floor)"
+node_cli
+node_module
+n=$tmp/node-package
+mkdir -p "$n"
+(cd bindings/node && cp package.json index.js index.d.ts omni.node README.md "$n/")
+cp LICENSE-MIT LICENSE-APACHE "$n/"
+# npm runs a dependency's install scripts (and node-gyp for a binding.gyp) on the user's
+# machine: this package ships its addon built, so it has neither.
+node -e '
+  const s = require(process.argv[1]).scripts || {};
+  const found = ["preinstall", "install", "postinstall", "prepare"].filter((k) => k in s);
+  if (found.length) { console.error("install scripts: " + found); process.exit(1) }
+' "$n/package.json" || die "bindings/node/package.json must not run scripts at install"
+[ ! -e "$n/binding.gyp" ] || die "bindings/node must not ship a binding.gyp"
+(cd "$n" && npm pack --silent --pack-destination "$out" >/dev/null) || die "npm pack of bindings/node failed"
+[ -f "$out/omni-$version.tgz" ] || die "npm pack wrote no omni-$version.tgz"
+tar -xzOf "$out/omni-$version.tgz" package/omni.node | cmp -s - bindings/node/omni.node \
+  || die "omni-$version.tgz does not carry the omni.node just built"
 
 # --- checksums -----------------------------------------------------------------------------
 (cd "$out" && sha256sum -- * > SHA256SUMS)

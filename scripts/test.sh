@@ -75,7 +75,7 @@ step "fault soak (about 60 s): omni-client and onekyc-client against the sandbox
 cargo test -p omni-cli --test fault_soak -- --ignored --nocapture
 
 # --- release artifacts: built once into dist/, then tested as a user installs them ---------
-step "release artifacts: scripts/dist.sh (cargo-c, dpkg-deb, tarballs), then scripts/check-dist.sh"
+step "release artifacts: scripts/dist.sh (cargo-c and zig for glibc 2.17, dpkg-deb, tarballs, jar, wheel, npm pack), then scripts/check-dist.sh"
 dist_start=$SECONDS
 bash scripts/dist.sh
 bash scripts/check-dist.sh
