@@ -136,6 +136,13 @@ final class Scratch {
     }
   }
 
+  /** Whether text's UTF-16 units are anywhere in this scratch (for the tests of the wiping). */
+  boolean holds(String text) {
+    char[] in = new char[SIZE / 2];
+    chars.get(0, in);
+    return new String(in).contains(text) || new String(units).contains(text);
+  }
+
   // libomni_jni's entry point (bindings/java/native/src/lib.rs).
 
   private static native long address(ByteBuffer buffer);
