@@ -10,11 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
@@ -178,39 +173,13 @@ class ScratchTest {
 
   @Test
   void manyThreadsMoreThanThePoolHolds() throws Exception {
-    int threads = 48;
-    int perThread = 200;
     List<Request> requests = new ArrayList<>();
-    List<String> want = new ArrayList<>();
-    for (int i = 0; i < perThread; i++) {
+    for (int i = 0; i < 200; i++) {
       // Most fit a scratch; every tenth does not (a long url or a large body).
       String url = i % 10 == 3 ? urlOf(Scratch.MAX_UNITS + i, "") : URL + "/" + i;
       byte[] body = new byte[i % 10 == 7 ? Scratch.SIZE + i : i];
-      Request r = new Request("POST", url, "p" + i, "s", "t" + i, 1000 + i, body);
-      requests.add(r);
-      want.add(Omni.sign(KEY, r));
+      requests.add(new Request("POST", url, "p" + i, "s", "t" + i, 1000 + i, body));
     }
-    AtomicInteger wrong = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try (Signer s = new Signer(KEY)) {
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int offset = t;
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < perThread; i++) {
-            int k = (i + offset * 13) % perThread;
-            if (!s.sign(requests.get(k)).equals(want.get(k))) {
-              wrong.incrementAndGet();
-            }
-          }
-        }));
-      }
-      for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdown();
-    }
-    assertEquals(0, wrong.get(), "wrong signatures from threads");
+    OmniTest.signsAsOmniSignFromThreads(requests, 48, 13);
   }
 }
