@@ -1,8 +1,9 @@
 //! Reading Java arguments: strings as UTF-8 and byte arrays, with as few JNI calls as possible.
 //!
 //! A request's strings cross as one Java string (the Java side concatenates them and passes
-//! each one's length, -1 for null): one `GetStringRegion` copies their UTF-16 units, which are
-//! converted here, never through JNI's "modified UTF-8" (`GetStringUTFChars`), which writes NUL
+//! each one's length, -1 for null), or as UTF-16 units in a scratch (`Signer.sign`, see
+//! [`crate::scratch`]): one `GetStringRegion` copies the string's units, and either way they
+//! are converted here, never through JNI's "modified UTF-8" (`GetStringUTFChars`), which writes NUL
 //! as two bytes and a character outside the BMP as two 3-byte surrogates. A lone surrogate is
 //! refused as `OMNI_INVALID_UTF8`, never replaced; an embedded NUL crosses intact, never
 //! truncated, so omni-sign refuses it with the kind the test vectors name

@@ -19,6 +19,8 @@
 //!   libomni) and a message; nothing unwinds into the JVM;
 //! - strings are read as UTF-16 and converted here (see [`args`]); the store pair follows
 //!   libomni's rule ([`store_pair`]); a `null` body is the empty body;
+//! - `Signer.sign` passes a request that fits through a scratch, a direct buffer whose address
+//!   this library knows (see [`scratch`]): its one native call makes no JNI call back;
 //! - a signer is a `Box<Handle>` whose address the Java object keeps: `wipe` (Java's `close()`)
 //!   drops the key state under a write lock, after any signing in flight, and later calls see
 //!   it gone; `free` (run by the Java object's Cleaner once it is unreachable) releases the box.
@@ -578,15 +580,16 @@ pub extern "system" fn Java_omni_Signer_signScratch<'local>(
     })
 }
 
-/// `Scratch.address(buffer)`: the address of a new scratch's direct buffer, checked to be one
-/// (of `SCRATCH_SIZE` bytes).
+/// `Scratch.address(buffer, unitsAt)`: the address of a new scratch's direct buffer, checked
+/// to be one as this library lays it out (`SCRATCH_SIZE` bytes, the units at `UNITS_AT`).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_omni_Scratch_address<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     buffer: jobject,
+    units_at: jint,
 ) -> jlong {
-    entry(env, 0, |raw| scratch::address(raw, buffer))
+    entry(env, 0, |raw| scratch::address(raw, buffer, units_at))
 }
 
 /// `Signer.wipe(handle)`: drops (and so zeroes) the key state once signing in flight is done;

@@ -75,9 +75,10 @@ impl Scratch {
     }
 }
 
-/// The address of `buffer`, a direct buffer of [`SCRATCH_SIZE`] bytes, 2-aligned; anything
-/// else is an internal error (`OMNI_PANIC`).
-pub(crate) fn address(raw: Raw, buffer: jobject) -> Result<jlong, Failure> {
+/// The address of `buffer`, a direct buffer of [`SCRATCH_SIZE`] bytes, 2-aligned, whose Java
+/// side puts the units at `units_at`; anything else (Java classes and library out of step) is
+/// an internal error (`OMNI_PANIC`).
+pub(crate) fn address(raw: Raw, buffer: jobject, units_at: jint) -> Result<jlong, Failure> {
     if buffer.is_null() {
         return Err(Failure::null("buffer"));
     }
@@ -85,6 +86,7 @@ pub(crate) fn address(raw: Raw, buffer: jobject) -> Result<jlong, Failure> {
     if address.is_null()
         || !(address as usize).is_multiple_of(2)
         || usize::try_from(capacity).ok() != Some(SCRATCH_SIZE)
+        || usize::try_from(units_at).ok() != Some(UNITS_AT)
     {
         return Err(Failure::refused("OMNI_PANIC", "not a scratch buffer"));
     }

@@ -27,7 +27,10 @@ final class Scratch {
   /** Where the strings' UTF-16 units start; libomni_jni's UNITS_AT is the same. */
   static final int UNITS_AT = 128;
 
-  /** The most units the strings may have together to go through a scratch. */
+  /**
+   * The most units the strings may have together to go through a scratch (libomni_jni converts
+   * that many on its stack).
+   */
   static final int MAX_UNITS = 512;
 
   /** Pool slots, a power of two; each slot on a cache line of its own (16 references apart). */
@@ -48,7 +51,7 @@ final class Scratch {
   private final CharBuffer chars = bytes.asCharBuffer();
 
   /** The buffer's address; valid while this object (which holds the buffer) is reachable. */
-  final long address = address(bytes);
+  final long address = address(bytes, UNITS_AT);
 
   /** Where the strings are gathered before one copy into the buffer. */
   private final char[] units = new char[MAX_UNITS];
@@ -145,5 +148,6 @@ final class Scratch {
 
   // libomni_jni's entry point (bindings/java/native/src/lib.rs).
 
-  private static native long address(ByteBuffer buffer);
+  // The buffer's address, once it is checked to be laid out as libomni_jni reads it.
+  private static native long address(ByteBuffer buffer, int unitsAt);
 }
