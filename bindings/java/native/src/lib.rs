@@ -19,8 +19,9 @@
 //!   libomni) and a message; nothing unwinds into the JVM;
 //! - strings are read as UTF-16 and converted here (see [`args`]); the store pair follows
 //!   libomni's rule ([`store_pair`]); a `null` body is the empty body;
-//! - `Signer.sign` passes a request that fits through a scratch, a direct buffer whose address
-//!   this library knows (see [`scratch`]): its one native call makes no JNI call back;
+//! - `Signer.sign` passes strings that fit through a scratch, a direct buffer whose address
+//!   this library knows (see [`scratch`]), and gets the signature back there: its one native
+//!   call makes one JNI call back, the body's copy;
 //! - a signer is a `Box<Handle>` whose address the Java object keeps: `wipe` (Java's `close()`)
 //!   drops the key state under a write lock, after any signing in flight, and later calls see
 //!   it gone; `free` (run by the Java object's Cleaner once it is unreachable) releases the box.
@@ -535,11 +536,11 @@ pub extern "system" fn Java_omni_Signer_signWith<'local>(
     })
 }
 
-/// `Signer.signScratch(handle, scratch, 5 lengths, ts, bodyLen, bareHex)`: signs the request
-/// loaded in the scratch at address `scratch` (see [`scratch`]: the five strings' UTF-16 units,
-/// `lengths[i]` each, -1 for null, then `bodyLen` body bytes), writes the signature text at its
-/// start and returns its length. The same refusals, in the same order, as `signWith`; the store
-/// token's units are wiped from the scratch.
+/// `Signer.signScratch(handle, scratch, 5 lengths, ts, body, bodyLen, bareHex)`: signs the
+/// request whose strings are loaded in the scratch at address `scratch` (see [`scratch`]: their
+/// UTF-16 units, `lengths[i]` each, -1 for null), with the body as in `signWith`; writes the
+/// signature text at the scratch's start and returns its length. The same refusals, in the
+/// same order, as `signWith`; the store token's units are wiped from the scratch.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_omni_Signer_signScratch<'local>(
@@ -553,10 +554,11 @@ pub extern "system" fn Java_omni_Signer_signScratch<'local>(
     store_id_len: jint,
     store_token_len: jint,
     ts: jlong,
+    body: jbyteArray,
     body_len: jint,
     bare_hex: jboolean,
 ) -> jint {
-    entry(env, -1, |_raw| {
+    entry(env, -1, |raw| {
         // SAFETY: the Java Signer passes the address of a scratch it holds and keeps reachable
         // for the call.
         let mut scratch = unsafe { Scratch::at(scratch) }?;
@@ -567,12 +569,13 @@ pub extern "system" fn Java_omni_Signer_signScratch<'local>(
             store_id_len,
             store_token_len,
         ];
-        let loaded = scratch.loaded(&lens, body_len)?;
+        let loaded = scratch.loaded(&lens)?;
         let mut room = Room::new();
-        let texts = room.texts_of_units(loaded.units, lens, Some(STORE_TOKEN))?;
+        let (texts, body) =
+            room.units_and_body(loaded.units, lens, Some(STORE_TOKEN), raw, body, body_len)?;
         // SAFETY: as in signWith.
         let handle = unsafe { handle(handle_address) }?;
-        let signature = handle.sign(&texts, ts, &Body::Bytes(loaded.body))?;
+        let signature = handle.sign(&texts, ts, &body)?;
         let encoded = signature.encode(signature_format(bare_hex));
         let text = encoded.as_str().as_bytes();
         loaded.out[..text.len()].copy_from_slice(text);

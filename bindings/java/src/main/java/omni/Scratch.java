@@ -3,27 +3,24 @@ package omni;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Native memory through which {@link Signer#sign} passes a request to libomni_jni and reads the
- * signature back, so the native method makes no JNI call back into the JVM (each is a VM
- * transition; together they cost more than the copies made here). A direct buffer of {@link
- * #SIZE} bytes: the signature text at offset 0, the request's strings as UTF-16 units (native
- * byte order) from {@link #UNITS_AT}, then the body. The strings cross as UTF-16, as with the
- * joined string of the other calls: the native side converts them and refuses a lone surrogate
- * there, so the text rules live in one place.
+ * Native memory through which {@link Signer#sign} passes a request's strings to libomni_jni and
+ * reads the signature back, so that of the JNI calls back into the JVM (each a VM transition)
+ * only the body's copy remains. A direct buffer of {@link #SIZE} bytes: the signature text at
+ * offset 0, then the strings as UTF-16 units (native byte order) from {@link #UNITS_AT}. They
+ * cross as UTF-16, as the joined string of the other calls does: the native side converts them
+ * and refuses a lone surrogate there, so the text rules live in one place.
  *
  * <p>A scratch is used by one thread at a time: {@link #take} hands it out from a small pool and
  * {@link #release} puts it back. A pool, not a ThreadLocal: a virtual thread would get (and keep)
- * a buffer of its own. A request that does not fit ({@link #load} returns false) is signed
- * through the joined string instead.
+ * a buffer of its own. Strings longer together than {@link #MAX_UNITS} ({@link #load} returns
+ * false) cross as a joined string instead.
  */
 final class Scratch {
-  /** The buffer's size; libomni_jni's SCRATCH_SIZE is the same. */
-  static final int SIZE = 16 * 1024;
-
   /** Where the strings' UTF-16 units start; libomni_jni's UNITS_AT is the same. */
   static final int UNITS_AT = 128;
 
@@ -32,6 +29,9 @@ final class Scratch {
    * that many on its stack).
    */
   static final int MAX_UNITS = 512;
+
+  /** The buffer's size; libomni_jni's SCRATCH_SIZE is the same. */
+  static final int SIZE = UNITS_AT + 2 * MAX_UNITS;
 
   /** Pool slots, a power of two; each slot on a cache line of its own (16 references apart). */
   private static final int SLOTS =
@@ -81,17 +81,15 @@ final class Scratch {
   }
 
   /**
-   * Loads a request's strings (method, url, partner id, store id, store token; null or not) and
-   * body (null is empty); false, with nothing loaded, when they do not fit.
+   * Loads a request's strings (method, url, partner id, store id, store token; null or not);
+   * false, with nothing loaded, when they do not fit.
    */
-  boolean load(String m, String u, String p, String s, String t, byte[] body) {
+  boolean load(String m, String u, String p, String s, String t) {
     long n = (long) units(m) + units(u) + units(p) + units(s) + units(t);
-    int bodyLength = Strings.length(body);
-    if (n > MAX_UNITS || bodyLength > SIZE - UNITS_AT - 2 * (int) n) {
+    if (n > MAX_UNITS) {
       return false;
     }
-    int at = 0;
-    at = put(m, at);
+    int at = put(m, 0);
     at = put(u, at);
     at = put(p, at);
     at = put(s, at);
@@ -99,9 +97,6 @@ final class Scratch {
     at = put(t, at);
     tokenTo = at;
     chars.put(UNITS_AT / 2, units, 0, at);
-    if (bodyLength > 0) {
-      bytes.put(UNITS_AT + 2 * at, body, 0, bodyLength);
-    }
     return true;
   }
 
@@ -121,7 +116,7 @@ final class Scratch {
   /** The signature text the native method wrote, {@code length} bytes. */
   String signature(int length) {
     bytes.get(0, signature, 0, length);
-    return new String(signature, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return new String(signature, 0, length, StandardCharsets.ISO_8859_1);
   }
 
   /** Wipes the store token's units gathered here and puts the scratch back in the pool. */

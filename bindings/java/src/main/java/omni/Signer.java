@@ -48,9 +48,9 @@ public final class Signer implements AutoCloseable {
     byte[] b = r.body();
     Scratch scratch = Scratch.take();
     try {
-      if (scratch.load(m, u, p, s, t, b)) {
+      if (scratch.load(m, u, p, s, t)) {
         int n = signScratch(handle, scratch.address, Strings.length(m), Strings.length(u),
-            Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(),
+            Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(), b,
             Strings.length(b), bareHex);
         return scratch.signature(n);
       }
@@ -61,7 +61,7 @@ public final class Signer implements AutoCloseable {
       Reference.reachabilityFence(scratch);
       Reference.reachabilityFence(this);
     }
-    // Too long for a scratch: the strings cross joined, the body as its array.
+    // Too long for a scratch: the strings cross joined.
     byte[] out = new byte[Omni.SIGNATURE_MAX_LENGTH];
     try {
       int n = signWith(handle, Strings.join(m, u, p, s, t), Strings.length(m),
@@ -93,11 +93,11 @@ public final class Signer implements AutoCloseable {
       int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
       long timestampMs, byte[] body, int bodyLength, boolean bareHex, byte[] out);
 
-  // The request is loaded in the scratch at address scratch (see Scratch); the signature is
-  // written at its start, its length returned.
+  // The request's strings are loaded in the scratch at address scratch (see Scratch); the
+  // signature is written at its start, its length returned.
   private static native int signScratch(long handle, long scratch, int methodLength,
       int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
-      long timestampMs, int bodyLength, boolean bareHex);
+      long timestampMs, byte[] body, int bodyLength, boolean bareHex);
 
   private static native void wipe(long handle);
 
