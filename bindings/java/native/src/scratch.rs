@@ -88,3 +88,55 @@ pub(crate) fn address(raw: Raw, buffer: jobject, units_at: jint) -> Result<jlong
     }
     Ok(address as jlong)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status<T>(result: Result<T, Failure>) -> String {
+        match result {
+            Err(Failure::Refused { status, .. }) => status.into_owned(),
+            Err(other) => format!("{other:?}"),
+            Ok(_) => "ok".into(),
+        }
+    }
+
+    #[test]
+    fn loaded_spans_the_units_after_the_signature_room() {
+        // u16 elements: 2-aligned, as a direct buffer is.
+        let mut memory = vec![0u16; SCRATCH_SIZE / 2];
+        let base = memory.as_mut_ptr() as jlong;
+        // SAFETY: SCRATCH_SIZE bytes of this test's own, 2-aligned.
+        let mut scratch = unsafe { Scratch::at(base) }.unwrap();
+        let loaded = scratch.loaded(&[3, -1, 5, 0, 2]).unwrap();
+        assert_eq!(loaded.out.len(), UNITS_AT);
+        assert_eq!(loaded.units.len(), 10);
+        assert_eq!(loaded.units.as_ptr() as usize, base as usize + UNITS_AT);
+        let most = [((SCRATCH_SIZE - UNITS_AT) / 2) as jint, -1, -1, -1, -1];
+        assert_eq!(scratch.loaded(&most).unwrap().units.len(), 512);
+    }
+
+    #[test]
+    fn lengths_past_the_scratch_are_refused() {
+        let mut memory = vec![0u16; SCRATCH_SIZE / 2];
+        // SAFETY: as above.
+        let mut scratch = unsafe { Scratch::at(memory.as_mut_ptr() as jlong) }.unwrap();
+        assert_eq!(status(scratch.loaded(&[500, 13, -1, -1, -1])), "OMNI_PANIC");
+        assert_eq!(
+            status(scratch.loaded(&[1, -2, 1, 1, 1])),
+            "OMNI_INVALID_INPUT"
+        );
+        assert_eq!(
+            status(scratch.loaded(&[jint::MAX; 5])),
+            "OMNI_INVALID_INPUT"
+        );
+    }
+
+    #[test]
+    fn null_and_odd_addresses_are_refused() {
+        // SAFETY: refused before any use.
+        assert_eq!(status(unsafe { Scratch::at(0) }), "OMNI_PANIC");
+        // SAFETY: as above.
+        assert_eq!(status(unsafe { Scratch::at(0x1001) }), "OMNI_PANIC");
+    }
+}
