@@ -262,8 +262,19 @@ impl Room {
     }
 
     /// Converts the `N` strings joined in `units` as [`Room::texts`] reads them (`lens[i]`
-    /// units each, -1 for null, together exactly `units.len()`; string `secret`, if any, is
-    /// wiped from `units` whatever the outcome) and reads a body as [`Room::texts_and_body`].
+    /// units each, -1 for null, together exactly `units.len()`); string `secret` (if any) is
+    /// wiped from `units` whatever the outcome.
+    pub(crate) fn texts_of_units<const N: usize>(
+        &mut self,
+        units: &mut [u16],
+        lens: [jint; N],
+        secret: Option<usize>,
+    ) -> Result<Texts<'_, N>, Failure> {
+        Texts::from_units(units, lens, secret, (&mut self.text, &mut self.heap_text))
+    }
+
+    /// Converts strings as [`Room::texts_of_units`] and reads a body as
+    /// [`Room::texts_and_body`].
     pub(crate) fn units_and_body<const N: usize>(
         &mut self,
         units: &mut [u16],

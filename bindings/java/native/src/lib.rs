@@ -19,9 +19,9 @@
 //!   libomni) and a message; nothing unwinds into the JVM;
 //! - strings are read as UTF-16 and converted here (see [`args`]); the store pair follows
 //!   libomni's rule ([`store_pair`]); a `null` body is the empty body;
-//! - `Signer.sign` passes strings that fit through a scratch, a direct buffer whose address
+//! - `Signer.sign` passes a request that fits through a scratch, a direct buffer whose address
 //!   this library knows (see [`scratch`]), and gets the signature back there: its one native
-//!   call makes one JNI call back, the body's copy;
+//!   call makes no JNI call back (one, the body's copy, for a body too large for the scratch);
 //! - a signer is a `Box<Handle>` whose address the Java object keeps: `wipe` (Java's `close()`)
 //!   drops the key state under a write lock, after any signing in flight, and later calls see
 //!   it gone; `free` (run by the Java object's Cleaner once it is unreachable) releases the box.
@@ -537,9 +537,10 @@ pub extern "system" fn Java_omni_Signer_signWith<'local>(
 }
 
 /// `Signer.signScratch(handle, scratch, 5 lengths, ts, body, bodyLen, bareHex)`: signs the
-/// request whose strings are loaded in the scratch at address `scratch` (see [`scratch`]: their
-/// UTF-16 units, `lengths[i]` each, -1 for null), with the body as in `signWith`; writes the
-/// signature text at the scratch's start and returns its length. The same refusals, in the
+/// request loaded in the scratch at address `scratch` (see [`scratch`]: the strings' UTF-16
+/// units, `lengths[i]` each, -1 for null; the body's `bodyLen` bytes when `body` is null,
+/// otherwise the body is read from `body` as in `signWith`); writes the signature text at the
+/// scratch's start and returns its length. The same refusals, in the
 /// same order, as `signWith`; the store token's units are wiped from the scratch.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
@@ -569,10 +570,20 @@ pub extern "system" fn Java_omni_Signer_signScratch<'local>(
             store_id_len,
             store_token_len,
         ];
-        let loaded = scratch.loaded(&lens)?;
+        // A null array with a length: the body is in the scratch.
+        let carried = if body.is_null() {
+            usize::try_from(body_len).unwrap_or(0)
+        } else {
+            0
+        };
+        let loaded = scratch.loaded(&lens, carried)?;
         let mut room = Room::new();
-        let (texts, body) =
-            room.units_and_body(loaded.units, lens, Some(STORE_TOKEN), raw, body, body_len)?;
+        let (texts, body) = if body.is_null() {
+            let texts = room.texts_of_units(loaded.units, lens, Some(STORE_TOKEN))?;
+            (texts, Body::Bytes(loaded.body))
+        } else {
+            room.units_and_body(loaded.units, lens, Some(STORE_TOKEN), raw, body, body_len)?
+        };
         // SAFETY: as in signWith.
         let handle = unsafe { handle(handle_address) }?;
         let signature = handle.sign(&texts, ts, &body)?;
@@ -583,16 +594,20 @@ pub extern "system" fn Java_omni_Signer_signScratch<'local>(
     })
 }
 
-/// `Scratch.address(buffer, unitsAt)`: the address of a new scratch's direct buffer, checked
-/// to be one as this library lays it out (`SCRATCH_SIZE` bytes, the units at `UNITS_AT`).
+/// `Scratch.address(buffer, unitsAt, bodyAt)`: the address of a new scratch's direct buffer,
+/// checked to be one as this library lays it out (`SCRATCH_SIZE` bytes, the units at
+/// `UNITS_AT`, a body at `BODY_AT`).
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_omni_Scratch_address<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     buffer: jobject,
     units_at: jint,
+    body_at: jint,
 ) -> jlong {
-    entry(env, 0, |raw| scratch::address(raw, buffer, units_at))
+    entry(env, 0, |raw| {
+        scratch::address(raw, buffer, units_at, body_at)
+    })
 }
 
 /// `Signer.wipe(handle)`: drops (and so zeroes) the key state once signing in flight is done;

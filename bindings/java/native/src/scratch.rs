@@ -1,13 +1,14 @@
 //! The scratch: native memory (a direct `java.nio.ByteBuffer` of [`SCRATCH_SIZE`] bytes, see
-//! `omni.Scratch`) through which `Signer.sign` passes a request's strings and gets its
-//! signature back, so that only the body is read through a JNI call (each one is a VM
-//! transition; the string and the output array cost one each otherwise).
+//! `omni.Scratch`) through which `Signer.sign` passes a request and gets its signature back, so
+//! that signing makes no JNI call back into the JVM (each one is a VM transition: the string,
+//! the body and the output array would cost one each).
 //!
-//! Layout, shared with `omni.Scratch`: the signature text at offset 0 (up to 71 bytes), then the
-//! request's strings as UTF-16 units in native byte order from [`UNITS_AT`] to the end. The Java
-//! side fills it, calls the native method and reads the signature; a scratch is used by one
-//! thread at a time (the Java pool hands it out), and the Java caller keeps it reachable until
-//! the call returns, so the memory is this call's alone while it runs.
+//! Layout, shared with `omni.Scratch`: the signature text at offset 0 (up to 71 bytes), the
+//! request's strings as UTF-16 units in native byte order from [`UNITS_AT`], a body of up to
+//! [`BODY_ROOM`] bytes from [`BODY_AT`] (a larger one is read from its array). The Java side
+//! fills it, calls the native method and reads the signature; a scratch is used by one thread
+//! at a time (the Java pool hands it out), and the Java caller keeps it reachable until the
+//! call returns, so the memory is this call's alone while it runs.
 
 use jni::sys::{jint, jlong, jobject};
 
@@ -16,9 +17,13 @@ use crate::failure::Failure;
 
 /// Where the UTF-16 units start; `omni.Scratch.UNITS_AT` is the same.
 const UNITS_AT: usize = 128;
-/// A scratch's size in bytes, room for 512 units (the stack room of [`crate::args`]);
-/// `omni.Scratch.SIZE` is the same.
-pub(crate) const SCRATCH_SIZE: usize = UNITS_AT + 2 * 512;
+/// Where a body carried in the scratch starts: after room for 512 units (the stack room of
+/// [`crate::args`]).
+const BODY_AT: usize = UNITS_AT + 2 * 512;
+/// The largest body carried in the scratch (larger ones are read from their array).
+const BODY_ROOM: usize = 4096;
+/// A scratch's size in bytes; `omni.Scratch.SIZE` is the same.
+pub(crate) const SCRATCH_SIZE: usize = BODY_AT + BODY_ROOM;
 
 /// The scratch a call was given.
 pub(crate) struct Scratch {
@@ -30,6 +35,8 @@ pub(crate) struct Scratch {
 pub(crate) struct Loaded<'s> {
     /// The strings' UTF-16 units.
     pub(crate) units: &'s mut [u16],
+    /// The body carried in the scratch (empty when it is read from its array).
+    pub(crate) body: &'s [u8],
     /// Where the signature text goes.
     pub(crate) out: &'s mut [u8],
 }
@@ -49,32 +56,38 @@ impl Scratch {
         })
     }
 
-    /// The strings held, `lens[i]` units each (-1 for null), and where the signature text
-    /// goes. Lengths that do not fit in the scratch are an internal error (`OMNI_PANIC`): the
-    /// Java side only calls with strings it has loaded.
-    pub(crate) fn loaded(&mut self, lens: &[jint]) -> Result<Loaded<'_>, Failure> {
+    /// The strings held, `lens[i]` units each (-1 for null), the body of `body_len` bytes it
+    /// carries, and where the signature text goes. Lengths that do not fit in the scratch are
+    /// an internal error (`OMNI_PANIC`): the Java side only calls with what it has loaded.
+    pub(crate) fn loaded(&mut self, lens: &[jint], body_len: usize) -> Result<Loaded<'_>, Failure> {
         let units = total_units(lens)?;
-        if units > (SCRATCH_SIZE - UNITS_AT) / 2 {
+        if UNITS_AT + 2 * units > BODY_AT || body_len > BODY_ROOM {
             return Err(Failure::refused(
                 "OMNI_PANIC",
-                "the strings do not fit in the scratch",
+                "the request does not fit in the scratch",
             ));
         }
         // SAFETY: by `at`'s contract `bytes` points to SCRATCH_SIZE bytes this call alone uses,
-        // 2-aligned, so UNITS_AT (even) is too; the two ranges are disjoint and lie within
+        // 2-aligned, so UNITS_AT (even) is too; the three ranges are disjoint and lie within
         // SCRATCH_SIZE (checked above). Any bit pattern is a valid u8 or u16.
         unsafe {
             let out = std::slice::from_raw_parts_mut(self.bytes, UNITS_AT);
             let units = std::slice::from_raw_parts_mut(self.bytes.add(UNITS_AT).cast(), units);
-            Ok(Loaded { units, out })
+            let body = std::slice::from_raw_parts(self.bytes.add(BODY_AT), body_len);
+            Ok(Loaded { units, body, out })
         }
     }
 }
 
 /// The address of `buffer`, a direct buffer of [`SCRATCH_SIZE`] bytes, 2-aligned, whose Java
-/// side puts the units at `units_at`; anything else (Java classes and library out of step) is
-/// an internal error (`OMNI_PANIC`).
-pub(crate) fn address(raw: Raw, buffer: jobject, units_at: jint) -> Result<jlong, Failure> {
+/// side puts the units at `units_at` and a body at `body_at`; anything else (Java classes and
+/// library out of step) is an internal error (`OMNI_PANIC`).
+pub(crate) fn address(
+    raw: Raw,
+    buffer: jobject,
+    units_at: jint,
+    body_at: jint,
+) -> Result<jlong, Failure> {
     if buffer.is_null() {
         return Err(Failure::null("buffer"));
     }
@@ -83,6 +96,7 @@ pub(crate) fn address(raw: Raw, buffer: jobject, units_at: jint) -> Result<jlong
         || !(address as usize).is_multiple_of(2)
         || usize::try_from(capacity).ok() != Some(SCRATCH_SIZE)
         || usize::try_from(units_at).ok() != Some(UNITS_AT)
+        || usize::try_from(body_at).ok() != Some(BODY_AT)
     {
         return Err(Failure::refused("OMNI_PANIC", "not a scratch buffer"));
     }
@@ -108,12 +122,19 @@ mod tests {
         let base = memory.as_mut_ptr() as jlong;
         // SAFETY: SCRATCH_SIZE bytes of this test's own, 2-aligned.
         let mut scratch = unsafe { Scratch::at(base) }.unwrap();
-        let loaded = scratch.loaded(&[3, -1, 5, 0, 2]).unwrap();
+        let loaded = scratch.loaded(&[3, -1, 5, 0, 2], 7).unwrap();
         assert_eq!(loaded.out.len(), UNITS_AT);
         assert_eq!(loaded.units.len(), 10);
         assert_eq!(loaded.units.as_ptr() as usize, base as usize + UNITS_AT);
-        let most = [((SCRATCH_SIZE - UNITS_AT) / 2) as jint, -1, -1, -1, -1];
-        assert_eq!(scratch.loaded(&most).unwrap().units.len(), 512);
+        assert_eq!(loaded.body.len(), 7);
+        assert_eq!(loaded.body.as_ptr() as usize, base as usize + BODY_AT);
+        let most = [512, -1, -1, -1, -1];
+        let loaded = scratch.loaded(&most, BODY_ROOM).unwrap();
+        assert_eq!(loaded.units.len(), 512);
+        assert_eq!(
+            loaded.body.as_ptr() as usize + BODY_ROOM,
+            base as usize + SCRATCH_SIZE
+        );
     }
 
     #[test]
@@ -121,13 +142,20 @@ mod tests {
         let mut memory = vec![0u16; SCRATCH_SIZE / 2];
         // SAFETY: as above.
         let mut scratch = unsafe { Scratch::at(memory.as_mut_ptr() as jlong) }.unwrap();
-        assert_eq!(status(scratch.loaded(&[500, 13, -1, -1, -1])), "OMNI_PANIC");
         assert_eq!(
-            status(scratch.loaded(&[1, -2, 1, 1, 1])),
+            status(scratch.loaded(&[500, 13, -1, -1, -1], 0)),
+            "OMNI_PANIC"
+        );
+        assert_eq!(
+            status(scratch.loaded(&[1, 1, 1, 1, 1], BODY_ROOM + 1)),
+            "OMNI_PANIC"
+        );
+        assert_eq!(
+            status(scratch.loaded(&[1, -2, 1, 1, 1], 0)),
             "OMNI_INVALID_INPUT"
         );
         assert_eq!(
-            status(scratch.loaded(&[jint::MAX; 5])),
+            status(scratch.loaded(&[jint::MAX; 5], 0)),
             "OMNI_INVALID_INPUT"
         );
     }

@@ -8,12 +8,13 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Native memory through which {@link Signer#sign} passes a request's strings to libomni_jni and
- * reads the signature back, so that of the JNI calls back into the JVM (each a VM transition)
- * only the body's copy remains. A direct buffer of {@link #SIZE} bytes: the signature text at
- * offset 0, then the strings as UTF-16 units (native byte order) from {@link #UNITS_AT}. They
- * cross as UTF-16, as the joined string of the other calls does: the native side converts them
- * and refuses a lone surrogate there, so the text rules live in one place.
+ * Native memory through which {@link Signer#sign} passes a request to libomni_jni and reads the
+ * signature back, so the native method makes no JNI call back into the JVM (each is a VM
+ * transition). A direct buffer of {@link #SIZE} bytes: the signature text at offset 0, the
+ * strings as UTF-16 units (native byte order) from {@link #UNITS_AT}, a body of up to {@link
+ * #BODY_ROOM} bytes from {@link #BODY_AT} (a larger one is read from its array, in chunks). The
+ * strings cross as UTF-16, as the joined string of the other calls does: the native side
+ * converts them and refuses a lone surrogate there, so the text rules live in one place.
  *
  * <p>A scratch is used by one thread at a time: {@link #take} hands it out from a small pool and
  * {@link #release} puts it back. A pool, not a ThreadLocal: a virtual thread would get (and keep)
@@ -30,8 +31,14 @@ final class Scratch {
    */
   static final int MAX_UNITS = 512;
 
+  /** Where a body carried in the scratch starts; libomni_jni's BODY_AT is the same. */
+  static final int BODY_AT = UNITS_AT + 2 * MAX_UNITS;
+
+  /** The largest body carried in the scratch; libomni_jni's BODY_ROOM is the same. */
+  static final int BODY_ROOM = 4096;
+
   /** The buffer's size; libomni_jni's SCRATCH_SIZE is the same. */
-  static final int SIZE = UNITS_AT + 2 * MAX_UNITS;
+  static final int SIZE = BODY_AT + BODY_ROOM;
 
   /** Pool slots, a power of two; each slot on a cache line of its own (16 references apart). */
   private static final int SLOTS =
@@ -51,7 +58,7 @@ final class Scratch {
   private final CharBuffer chars = bytes.asCharBuffer();
 
   /** The buffer's address; valid while this object (which holds the buffer) is reachable. */
-  final long address = address(bytes, UNITS_AT);
+  final long address = address(bytes, UNITS_AT, BODY_AT);
 
   /** Where the strings are gathered before one copy into the buffer. */
   private final char[] units = new char[MAX_UNITS];
@@ -100,6 +107,15 @@ final class Scratch {
     return true;
   }
 
+  /** Copies body into the scratch when it is not empty and fits; whether it did. */
+  boolean carry(byte[] body) {
+    if (body == null || body.length == 0 || body.length > BODY_ROOM) {
+      return false;
+    }
+    bytes.put(BODY_AT, body, 0, body.length);
+    return true;
+  }
+
   private static int units(String s) {
     return s == null ? 0 : s.length();
   }
@@ -144,5 +160,5 @@ final class Scratch {
   // libomni_jni's entry point (bindings/java/native/src/lib.rs).
 
   // The buffer's address, once it is checked to be laid out as libomni_jni reads it.
-  private static native long address(ByteBuffer buffer, int unitsAt);
+  private static native long address(ByteBuffer buffer, int unitsAt, int bodyAt);
 }

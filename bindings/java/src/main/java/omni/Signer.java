@@ -49,8 +49,10 @@ public final class Signer implements AutoCloseable {
     Scratch scratch = Scratch.take();
     try {
       if (scratch.load(m, u, p, s, t)) {
+        // A body carried in the scratch crosses as a null array with its length.
+        byte[] array = scratch.carry(b) ? null : b;
         int n = signScratch(handle, scratch.address, Strings.length(m), Strings.length(u),
-            Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(), b,
+            Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(), array,
             Strings.length(b), bareHex);
         return scratch.signature(n);
       }
@@ -93,8 +95,8 @@ public final class Signer implements AutoCloseable {
       int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
       long timestampMs, byte[] body, int bodyLength, boolean bareHex, byte[] out);
 
-  // The request's strings are loaded in the scratch at address scratch (see Scratch); the
-  // signature is written at its start, its length returned.
+  // The request's strings (and body, when body is null) are loaded in the scratch at address
+  // scratch (see Scratch); the signature is written at its start, its length returned.
   private static native int signScratch(long handle, long scratch, int methodLength,
       int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
       long timestampMs, byte[] body, int bodyLength, boolean bareHex);

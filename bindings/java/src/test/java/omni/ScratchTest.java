@@ -127,9 +127,10 @@ class ScratchTest {
   }
 
   @Test
-  void bodiesOfEverySizeWithStringsInTheScratch() throws Exception {
+  void bodiesInTheScratchAndPastIt() throws Exception {
     try (Signer s = new Signer(KEY)) {
-      for (int size : new int[] {0, 1, 4095, 4096, 4097, 65_536, 65_537, 200_001}) {
+      for (int size : new int[] {0, 1, Scratch.BODY_ROOM - 1, Scratch.BODY_ROOM,
+          Scratch.BODY_ROOM + 1, 65_536, 65_537, 200_001}) {
         byte[] body = new byte[size];
         for (int i = 0; i < size; i++) {
           body[i] = (byte) (i * 7 + 3);
