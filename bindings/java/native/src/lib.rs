@@ -540,8 +540,8 @@ pub extern "system" fn Java_omni_Signer_signWith<'local>(
 /// request loaded in the scratch at address `scratch` (see [`scratch`]: the strings' UTF-16
 /// units, `lengths[i]` each, -1 for null; the body's `bodyLen` bytes when `body` is null,
 /// otherwise the body is read from `body` as in `signWith`); writes the signature text at the
-/// scratch's start and returns its length. The same refusals, in the
-/// same order, as `signWith`; the store token's units are wiped from the scratch.
+/// scratch's start and returns its length. The same refusals, in the same order, as
+/// `signWith`; the store token's units are wiped from the scratch.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_omni_Signer_signScratch<'local>(
