@@ -1,8 +1,9 @@
 //! Reading Java arguments: strings as UTF-8 and byte arrays, with as few JNI calls as possible.
 //!
 //! A request's strings cross as one Java string (the Java side concatenates them and passes
-//! each one's length, -1 for null): one `GetStringRegion` copies their UTF-16 units, which are
-//! converted here, never through JNI's "modified UTF-8" (`GetStringUTFChars`), which writes NUL
+//! each one's length, -1 for null), or as UTF-16 units in a scratch (`Signer.sign`, see
+//! [`crate::scratch`]): one `GetStringRegion` copies the string's units, and either way they
+//! are converted here, never through JNI's "modified UTF-8" (`GetStringUTFChars`), which writes NUL
 //! as two bytes and a character outside the BMP as two 3-byte surrogates. A lone surrogate is
 //! refused as `OMNI_INVALID_UTF8`, never replaced; an embedded NUL crosses intact, never
 //! truncated, so omni-sign refuses it with the kind the test vectors name
@@ -17,7 +18,7 @@
 
 use std::mem::MaybeUninit;
 
-use jni::sys::{jbyte, jbyteArray, jchar, jint, jintArray, jsize, jstring};
+use jni::sys::{jbyte, jbyteArray, jchar, jint, jintArray, jlong, jobject, jsize, jstring};
 use omni_sign::{BodyHash, BodyHasher};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -97,6 +98,19 @@ impl Raw {
             ((**self.0).v1_1.SetByteArrayRegion)(self.0, array, 0, len, bytes.as_ptr().cast())
         };
         Ok(array)
+    }
+
+    /// The address and capacity of a non-null direct buffer (null and -1 for any other
+    /// object).
+    pub(crate) fn direct_buffer(self, buffer: jobject) -> (*mut u8, jlong) {
+        // SAFETY: the calling thread's env and a live non-null local reference; neither call
+        // throws.
+        unsafe {
+            (
+                ((**self.0).v1_4.GetDirectBufferAddress)(self.0, buffer).cast(),
+                ((**self.0).v1_4.GetDirectBufferCapacity)(self.0, buffer),
+            )
+        }
     }
 
     /// `GetStringRegion(s, 0, out.len())`; the string is at least that long. Returns `out`,
@@ -247,6 +261,33 @@ impl Room {
         )
     }
 
+    /// Converts the `N` strings joined in `units` as [`Room::texts`] reads them (`lens[i]`
+    /// units each, -1 for null, together exactly `units.len()`); string `secret` (if any) is
+    /// wiped from `units` whatever the outcome.
+    pub(crate) fn texts_of_units<const N: usize>(
+        &mut self,
+        units: &mut [u16],
+        lens: [jint; N],
+        secret: Option<usize>,
+    ) -> Result<Texts<'_, N>, Failure> {
+        Texts::from_units(units, lens, secret, (&mut self.text, &mut self.heap_text))
+    }
+
+    /// Converts strings as [`Room::texts_of_units`] and reads a body as
+    /// [`Room::texts_and_body`].
+    pub(crate) fn units_and_body<const N: usize>(
+        &mut self,
+        units: &mut [u16],
+        lens: [jint; N],
+        secret: Option<usize>,
+        raw: Raw,
+        body: jbyteArray,
+        body_len: jint,
+    ) -> Result<(Texts<'_, N>, Body<'_>), Failure> {
+        let texts = Texts::from_units(units, lens, secret, (&mut self.text, &mut self.heap_text))?;
+        Ok((texts, Body::read(raw, body, body_len, &mut self.body)))
+    }
+
     /// Reads the strings as [`Room::texts`] and a body of `body_len` bytes (`null` is the
     /// empty body).
     pub(crate) fn texts_and_body<const N: usize>(
@@ -313,6 +354,26 @@ impl Span {
     }
 }
 
+/// The number of UTF-16 units of strings `lens[i]` units long (-1 for null); a length below
+/// -1 is `OMNI_INVALID_INPUT`, and so is a total whose UTF-8 could pass `u32::MAX` bytes (the
+/// offsets of [`Texts`]).
+pub(crate) fn total_units(lens: &[jint]) -> Result<usize, Failure> {
+    let mut total = 0usize;
+    for &len in lens {
+        if len < -1 {
+            return Err(Failure::refused("OMNI_INVALID_INPUT", "negative length"));
+        }
+        total += usize::try_from(len).unwrap_or(0);
+    }
+    if 3 * total >= u32::MAX as usize {
+        return Err(Failure::refused(
+            "OMNI_INVALID_INPUT",
+            "the string arguments are too long",
+        ));
+    }
+    Ok(total)
+}
+
 /// The UTF-8 text of `N` Java strings in one buffer. The secret one (a store token) is wiped
 /// when dropped; the others are not secrets, and wiping costs a volatile store per byte.
 pub(crate) struct Texts<'b, const N: usize> {
@@ -323,7 +384,7 @@ pub(crate) struct Texts<'b, const N: usize> {
     secret: Span,
 }
 
-type Buffers<'b, T, const S: usize> = (&'b mut [MaybeUninit<T>; S], &'b mut Vec<T>);
+pub(crate) type Buffers<'b, T, const S: usize> = (&'b mut [MaybeUninit<T>; S], &'b mut Vec<T>);
 
 impl<'b, const N: usize> Texts<'b, N> {
     fn read(
@@ -332,31 +393,36 @@ impl<'b, const N: usize> Texts<'b, N> {
         lens: [jint; N],
         secret: Option<usize>,
         (stack_units, heap_units): Buffers<'_, u16, STACK_UNITS>,
-        (stack_text, heap_text): Buffers<'b, u8, STACK_TEXT>,
+        text: Buffers<'b, u8, STACK_TEXT>,
     ) -> Result<Self, Failure> {
         if joined.is_null() {
             return Err(Failure::null("strings"));
         }
-        let mut total = 0usize;
+        let total = total_units(&lens)?;
+        let units = raw.string_region(joined, room(stack_units, heap_units, total));
+        Self::from_units(units, lens, secret, text)
+    }
+
+    /// Converts the `N` strings whose UTF-16 units are joined in `units` (`lens[i]` units
+    /// each, -1 for null; together exactly `units.len()`, as [`total_units`] counts them).
+    /// String `secret` (if any) is wiped from `units` whatever the outcome, and from the text
+    /// when it is dropped.
+    fn from_units(
+        units: &mut [u16],
+        lens: [jint; N],
+        secret: Option<usize>,
+        (stack_text, heap_text): Buffers<'b, u8, STACK_TEXT>,
+    ) -> Result<Self, Failure> {
         let mut secret_units = 0..0;
+        let mut from = 0usize;
         for (i, &len) in lens.iter().enumerate() {
-            if len < -1 {
-                return Err(Failure::refused("OMNI_INVALID_INPUT", "negative length"));
-            }
             let len = usize::try_from(len).unwrap_or(0);
             if secret == Some(i) {
-                secret_units = total..total + len;
+                secret_units = from..from + len;
             }
-            total += len;
+            from += len;
         }
-        if 3 * total >= u32::MAX as usize {
-            return Err(Failure::refused(
-                "OMNI_INVALID_INPUT",
-                "the string arguments are too long",
-            ));
-        }
-        let units = raw.string_region(joined, room(stack_units, heap_units, total));
-        let out = room(stack_text, heap_text, 3 * total);
+        let out = room(stack_text, heap_text, 3 * units.len());
         let converted = convert(units, &lens, out);
         units[secret_units].zeroize();
         match converted {
@@ -389,7 +455,7 @@ impl<'b, const N: usize> Texts<'b, N> {
 
     /// The `i`th string; null is `OMNI_NULL_ARGUMENT` naming `what`.
     pub(crate) fn required(&self, i: usize, what: &'static str) -> Result<&str, Failure> {
-        self.get(i).ok_or(Failure::null(what))
+        self.get(i).ok_or_else(|| Failure::null(what))
     }
 }
 

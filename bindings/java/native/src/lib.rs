@@ -19,6 +19,9 @@
 //!   libomni) and a message; nothing unwinds into the JVM;
 //! - strings are read as UTF-16 and converted here (see [`args`]); the store pair follows
 //!   libomni's rule ([`store_pair`]); a `null` body is the empty body;
+//! - `Signer.sign` passes a request that fits through a scratch, a direct buffer whose address
+//!   this library knows (see [`scratch`]), and gets the signature back there: its one native
+//!   call makes no JNI call back (one, the body's copy, for a body too large for the scratch);
 //! - a signer is a `Box<Handle>` whose address the Java object keeps: `wipe` (Java's `close()`)
 //!   drops the key state under a write lock, after any signing in flight, and later calls see
 //!   it gone; `free` (run by the Java object's Cleaner once it is unreachable) releases the box.
@@ -27,6 +30,7 @@
 
 mod args;
 mod failure;
+mod scratch;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::null_mut;
@@ -34,7 +38,7 @@ use std::sync::{PoisonError, RwLock};
 
 use jni::EnvUnowned;
 use jni::objects::JClass;
-use jni::sys::{jboolean, jbyteArray, jint, jintArray, jlong, jstring};
+use jni::sys::{jboolean, jbyteArray, jint, jintArray, jlong, jobject, jstring};
 use omni_diagnose::{DiagnoseOptions, Received, diagnose};
 use omni_json::{Mode, restringify};
 use omni_sign::{
@@ -44,11 +48,28 @@ use omni_sign::{
 
 use args::{Body, Raw, Room, Texts};
 use failure::{Failure, ThrowOmni};
+use scratch::Scratch;
 
 /// What a Java `omni.Signer` points to.
 struct Handle {
     /// The key state; `None` once closed.
     signer: RwLock<Option<Signer>>,
+}
+
+impl Handle {
+    /// Signs a request read by `Signer.signWith` or `Signer.signScratch`; the read lock is held
+    /// only while the key state is used, so `wipe` waits for this signature and no longer.
+    fn sign(
+        &self,
+        texts: &Texts<'_, REQUEST_STRINGS>,
+        ts: jlong,
+        body: &Body<'_>,
+    ) -> Result<Signature, Failure> {
+        let headers = headers(texts, ts)?;
+        let guard = self.signer.read().unwrap_or_else(PoisonError::into_inner);
+        let signer = guard.as_ref().ok_or_else(|| Failure::Closed)?;
+        sign_with(signer, texts, headers, body)
+    }
 }
 
 /// The request arguments of `sign`, `baseString` and `Signer.sign`, in the Java order.
@@ -133,15 +154,19 @@ fn write_signature(
     bare_hex: jboolean,
     out: jbyteArray,
 ) -> Result<jint, Failure> {
-    let format = if bare_hex {
-        SignatureFormat::BareHex
-    } else {
-        SignatureFormat::Prefixed
-    };
-    let encoded = signature.encode(format);
+    let encoded = signature.encode(signature_format(bare_hex));
     let text = encoded.as_str();
     raw.write_bytes(out, text.as_bytes())?;
     Ok(text.len() as jint)
+}
+
+/// `sha256=<hex>`, or bare hex when asked.
+fn signature_format(bare_hex: jboolean) -> SignatureFormat {
+    if bare_hex {
+        SignatureFormat::BareHex
+    } else {
+        SignatureFormat::Prefixed
+    }
 }
 
 /// Runs an entry point's `work` with the calling thread's JNI table, catching panics; a
@@ -471,7 +496,7 @@ pub extern "system" fn Java_omni_Signer_create<'local>(
 /// runs only from its Cleaner.
 unsafe fn handle<'h>(handle: jlong) -> Result<&'h Handle, Failure> {
     // SAFETY: by this function's contract, a live Box<Handle>'s address or 0.
-    unsafe { (handle as *const Handle).as_ref() }.ok_or(Failure::Closed)
+    unsafe { (handle as *const Handle).as_ref() }.ok_or_else(|| Failure::Closed)
 }
 
 /// `Signer.signWith(handle, strings, 5 lengths, ts, body, bodyLen, bareHex, out)`: writes the
@@ -506,12 +531,82 @@ pub extern "system" fn Java_omni_Signer_signWith<'local>(
             store_token_len,
         ];
         let (texts, body) = request_args(&mut room, raw, strings, lens, body, body_len)?;
-        let headers = headers(&texts, ts)?;
-        let guard = handle.signer.read().unwrap_or_else(PoisonError::into_inner);
-        let signer = guard.as_ref().ok_or(Failure::Closed)?;
-        let signature = sign_with(signer, &texts, headers, &body)?;
-        drop(guard);
+        let signature = handle.sign(&texts, ts, &body)?;
         write_signature(raw, &signature, bare_hex, out)
+    })
+}
+
+/// `Signer.signScratch(handle, scratch, 5 lengths, ts, body, bodyLen, bareHex)`: signs the
+/// request loaded in the scratch at address `scratch` (see [`scratch`]: the strings' UTF-16
+/// units, `lengths[i]` each, -1 for null; the body's `bodyLen` bytes when `body` is null,
+/// otherwise the body is read from `body` as in `signWith`); writes the signature text at the
+/// scratch's start and returns its length. The same refusals, in the same order, as
+/// `signWith`; the store token's units are wiped from the scratch.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_omni_Signer_signScratch<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle_address: jlong,
+    scratch: jlong,
+    method_len: jint,
+    url_len: jint,
+    partner_len: jint,
+    store_id_len: jint,
+    store_token_len: jint,
+    ts: jlong,
+    body: jbyteArray,
+    body_len: jint,
+    bare_hex: jboolean,
+) -> jint {
+    entry(env, -1, |raw| {
+        // SAFETY: the Java Signer passes the address of a scratch it holds and keeps reachable
+        // for the call.
+        let mut scratch = unsafe { Scratch::at(scratch) }?;
+        let lens = [
+            method_len,
+            url_len,
+            partner_len,
+            store_id_len,
+            store_token_len,
+        ];
+        // A null array with a length: the body is in the scratch.
+        let carried = if body.is_null() {
+            usize::try_from(body_len).unwrap_or(0)
+        } else {
+            0
+        };
+        let loaded = scratch.loaded(&lens, carried)?;
+        let mut room = Room::new();
+        let (texts, body) = if body.is_null() {
+            let texts = room.texts_of_units(loaded.units, lens, Some(STORE_TOKEN))?;
+            (texts, Body::Bytes(loaded.body))
+        } else {
+            room.units_and_body(loaded.units, lens, Some(STORE_TOKEN), raw, body, body_len)?
+        };
+        // SAFETY: as in signWith.
+        let handle = unsafe { handle(handle_address) }?;
+        let signature = handle.sign(&texts, ts, &body)?;
+        let encoded = signature.encode(signature_format(bare_hex));
+        let text = encoded.as_str().as_bytes();
+        loaded.out[..text.len()].copy_from_slice(text);
+        Ok(text.len() as jint)
+    })
+}
+
+/// `Scratch.address(buffer, unitsAt, bodyAt)`: the address of a new scratch's direct buffer,
+/// checked to be one as this library lays it out (`SCRATCH_SIZE` bytes, the units at
+/// `UNITS_AT`, a body at `BODY_AT`).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_omni_Scratch_address<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    buffer: jobject,
+    units_at: jint,
+    body_at: jint,
+) -> jlong {
+    entry(env, 0, |raw| {
+        scratch::address(raw, buffer, units_at, body_at)
     })
 }
 

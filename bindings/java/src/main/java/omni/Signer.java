@@ -46,6 +46,24 @@ public final class Signer implements AutoCloseable {
     String m = r.method(), u = r.url(), p = r.partnerClientId(), s = r.storeClientId();
     String t = r.storeToken();
     byte[] b = r.body();
+    Scratch scratch = Scratch.take();
+    try {
+      if (scratch.load(m, u, p, s, t)) {
+        // A body carried in the scratch crosses as a null array with its length.
+        byte[] array = scratch.carry(b) ? null : b;
+        int n = signScratch(handle, scratch.address, Strings.length(m), Strings.length(u),
+            Strings.length(p), Strings.length(s), Strings.length(t), r.timestampMs(), array,
+            Strings.length(b), bareHex);
+        return scratch.signature(n);
+      }
+    } finally {
+      scratch.release();
+      // The handle and the scratch's buffer must outlive the native call: keep this object
+      // (and so its Cleaner's action) and the scratch reachable until the call has returned.
+      Reference.reachabilityFence(scratch);
+      Reference.reachabilityFence(this);
+    }
+    // Too long for a scratch: the strings cross joined.
     byte[] out = new byte[Omni.SIGNATURE_MAX_LENGTH];
     try {
       int n = signWith(handle, Strings.join(m, u, p, s, t), Strings.length(m),
@@ -53,8 +71,6 @@ public final class Signer implements AutoCloseable {
           r.timestampMs(), b, Strings.length(b), bareHex, out);
       return new String(out, 0, n, StandardCharsets.ISO_8859_1);
     } finally {
-      // The handle must outlive the native call: keep this object (and so its Cleaner's
-      // action) from running until the call has returned.
       Reference.reachabilityFence(this);
     }
   }
@@ -78,6 +94,12 @@ public final class Signer implements AutoCloseable {
   private static native int signWith(long handle, String strings, int methodLength,
       int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
       long timestampMs, byte[] body, int bodyLength, boolean bareHex, byte[] out);
+
+  // The request's strings (and body, when body is null) are loaded in the scratch at address
+  // scratch (see Scratch); the signature is written at its start, its length returned.
+  private static native int signScratch(long handle, long scratch, int methodLength,
+      int urlLength, int partnerLength, int storeIdLength, int storeTokenLength,
+      long timestampMs, byte[] body, int bodyLength, boolean bareHex);
 
   private static native void wipe(long handle);
 

@@ -224,15 +224,24 @@ class OmniTest {
 
   @Test
   void oneSignerManyThreadsGivesIdenticalResults() throws Exception {
-    int threads = 16;
-    int perThread = 300;
     List<Request> requests = new ArrayList<>();
-    List<String> want = new ArrayList<>();
-    for (int i = 0; i < perThread; i++) {
+    for (int i = 0; i < 300; i++) {
       byte[] body = ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
-      Request r = new Request("POST", "https://h/api/v1/partner/x/" + i, "p", "s", "t", 1000 + i,
-          body);
-      requests.add(r);
+      requests.add(new Request("POST", "https://h/api/v1/partner/x/" + i, "p", "s", "t",
+          1000 + i, body));
+    }
+    signsAsOmniSignFromThreads(requests, 16, 17);
+  }
+
+  /**
+   * One Signer used from {@code threads} threads, each signing every request (starting
+   * {@code stride} requests further than the previous thread), gives what Omni.sign gives.
+   */
+  static void signsAsOmniSignFromThreads(List<Request> requests, int threads, int stride)
+      throws Exception {
+    int perThread = requests.size();
+    List<String> want = new ArrayList<>();
+    for (Request r : requests) {
       want.add(Omni.sign(KEY, r));
     }
     AtomicInteger wrong = new AtomicInteger();
@@ -243,7 +252,7 @@ class OmniTest {
         int offset = t;
         done.add(pool.submit(() -> {
           for (int i = 0; i < perThread; i++) {
-            int k = (i + offset * 17) % perThread;
+            int k = (i + offset * stride) % perThread;
             if (!s.sign(requests.get(k)).equals(want.get(k))) {
               wrong.incrementAndGet();
             }
