@@ -111,7 +111,15 @@ check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '1000000', 
 check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '1000000', $sig, 'x', null, null, 1000000)) === Omni::SIGNATURE_MISMATCH, 'other body');
 check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '01000000', $sig, '', null, null, 1000000)) === Omni::MALFORMED_TIMESTAMP, 'malformed timestamp');
 check(status_of(fn () => $omni->verify('k', 'GET', '/api/v1/x', 'p', '1000000', $sig, '', null, null, -1)) === Omni::INVALID_INPUT, 'negative clock');
+// A NUL in each string argument of a reusable signer, refused with the status of the rule it
+// breaks (Signer::sign checks them inline, Omni::text names the status).
 $s = $omni->signer('k');
+check(status_of(fn () => $s->sign("GE\0T", '/', 'p', 1)) === Omni::INVALID_METHOD, 'signer: NUL in method');
+check(status_of(fn () => $s->sign('GET', "/\0", 'p', 1)) === Omni::INVALID_URL, 'signer: NUL in URL');
+check(status_of(fn () => $s->sign('GET', '/', "p\0", 1)) === Omni::INVALID_HEADER_VALUE, 'signer: NUL in partner id');
+check(status_of(fn () => $s->sign('GET', '/', 'p', 1, '', "s\0", 't')) === Omni::INVALID_HEADER_VALUE, 'signer: NUL in store id');
+check(status_of(fn () => $s->sign('GET', '/', 'p', 1, '', 's', "t\0")) === Omni::INVALID_HEADER_VALUE, 'signer: NUL in store token');
+check(status_of(fn () => $s->sign('GET', '/', 'p', 1, "\0", 's', 't')) === Omni::OK, 'signer: NUL in the body is data');
 $s->close();
 $s->close();
 check(status_of(fn () => $s->sign('GET', '/', 'p', 1)) === Omni::NULL_ARGUMENT, 'closed signer');
