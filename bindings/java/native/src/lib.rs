@@ -471,9 +471,9 @@ fn part<'p>(
     }
 }
 
-/// `Signer.create(secret)`: a new signer handle.
+/// `Signer.newHandle(secret)`: a new signer handle.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_omni_Signer_create<'local>(
+pub extern "system" fn Java_omni_Signer_newHandle<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     secret: jbyteArray,
@@ -491,7 +491,7 @@ pub extern "system" fn Java_omni_Signer_create<'local>(
 /// The signer behind a handle.
 ///
 /// # Safety
-/// `handle` comes from `Java_omni_Signer_create` and has not been freed: the Java object that
+/// `handle` comes from `Java_omni_Signer_newHandle` and has not been freed: the Java object that
 /// owns it is reachable (its methods hold it with `Reference.reachabilityFence`) and `free`
 /// runs only from its Cleaner.
 unsafe fn handle<'h>(handle: jlong) -> Result<&'h Handle, Failure> {

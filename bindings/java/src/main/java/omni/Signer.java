@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * One partner secret key, hashed once; thread-safe: share one Signer between threads.
  *
  * <pre>{@code
- * try (Signer signer = new Signer(secret)) {
+ * try (Signer signer = Signer.create(secret)) {
  *   String sig = signer.sign(new Request("POST", "https://h/api/v1/partner/x", "ptnr_1",
  *       null, null, System.currentTimeMillis(), body));
  * }
@@ -28,9 +28,19 @@ public final class Signer implements AutoCloseable {
   /** The native handle's address; released only by the Cleaner, so never dangling here. */
   private final long handle;
 
+  /**
+   * A signer for {@code secret}, hashed once; the caller may wipe its array afterwards. The
+   * same as {@code new Signer(secret)}.
+   *
+   * @throws OmniException when the key is refused (an empty secret)
+   */
+  public static Signer create(byte[] secret) {
+    return new Signer(secret);
+  }
+
   /** Hashes {@code secret}; the caller may wipe its array afterwards. */
   public Signer(byte[] secret) {
-    long h = create(secret);
+    long h = newHandle(secret);
     handle = h;
     CLEANER.register(this, () -> free(h)); // the action must not capture this
   }
@@ -87,7 +97,7 @@ public final class Signer implements AutoCloseable {
 
   // libomni_jni's entry points (bindings/java/native/src/lib.rs).
 
-  private static native long create(byte[] secret);
+  private static native long newHandle(byte[] secret);
 
   // A request's strings cross joined, with their lengths (see Strings).
   // The signature is written into out (Omni.SIGNATURE_MAX_LENGTH bytes); its length returned.

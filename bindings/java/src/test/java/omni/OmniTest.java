@@ -47,6 +47,17 @@ class OmniTest {
   }
 
   @Test
+  void createIsTheConstructor() {
+    Request r = req("p", "s", "t", 1709024577000L);
+    try (Signer made = Signer.create(KEY); Signer built = new Signer(KEY)) {
+      assertEquals(built.sign(r), made.sign(r));
+      assertEquals(Omni.sign(KEY, r), made.sign(r));
+    }
+    assertEquals("OMNI_NULL_ARGUMENT", status(() -> Signer.create(null)));
+    assertEquals("OMNI_EMPTY_SECRET", status(() -> Signer.create(new byte[0])));
+  }
+
+  @Test
   void nullArguments() {
     assertEquals("OMNI_NULL_ARGUMENT", status(() -> Omni.sign(null, req("p", null, null, 1))));
     assertEquals("OMNI_NULL_ARGUMENT", status(() -> Omni.sign(KEY, null)));
