@@ -52,11 +52,13 @@ need_cmd unzip unzip
 # The newest cargo-c (0.10.26) needs a newer Rust than this workspace's toolchain; 0.10.24 is
 # the last one that builds with Rust 1.95. --locked: its own Cargo.lock, as released.
 # Installed into cargo's own bin directory, so that later runs on the same machine (a fresh
-# clone included) reuse it: building it takes minutes.
+# clone included) reuse it: building it takes minutes. --debug: cargo-c only drives cargo (the
+# compiling is rustc's), so an unoptimised build of it lays out libomni as fast, and builds in a
+# fraction of the time an optimised one takes (BENCHMARKS.md, "scripts/test.sh").
 cargo_c_version=0.10.24
 if ! cargo cinstall --version 2>/dev/null | grep -qF "cargo-c $cargo_c_version"; then
-  step "installing cargo-c $cargo_c_version from crates.io (cargo install --locked)"
-  cargo install cargo-c --version "=$cargo_c_version" --locked \
+  step "installing cargo-c $cargo_c_version from crates.io (cargo install --locked --debug)"
+  cargo install cargo-c --version "=$cargo_c_version" --locked --debug \
     || die "could not install cargo-c $cargo_c_version"
   cargo cinstall --version 2>/dev/null | grep -qF "cargo-c $cargo_c_version" \
     || die "cargo cinstall is not cargo-c $cargo_c_version after installing it (PATH holds another?)"

@@ -46,8 +46,9 @@ zig_toolchain() {
   export CARGO_ZIGBUILD_PYTHON_PATH=$py
   "$py" -m ziglang version >/dev/null 2>&1 || die "$py -m ziglang does not run zig (ziglang from PyPI)"
   if ! cargo-zigbuild --version 2>/dev/null | grep -qxF "cargo-zigbuild $cargo_zigbuild_version"; then
-    step "installing cargo-zigbuild $cargo_zigbuild_version from crates.io (cargo install --locked)"
-    cargo install cargo-zigbuild --version "=$cargo_zigbuild_version" --locked \
+    # --debug: like cargo-c (scripts/dist.sh), it only drives cargo and zig.
+    step "installing cargo-zigbuild $cargo_zigbuild_version from crates.io (cargo install --locked --debug)"
+    cargo install cargo-zigbuild --version "=$cargo_zigbuild_version" --locked --debug \
       || die "could not install cargo-zigbuild $cargo_zigbuild_version"
     cargo-zigbuild --version 2>/dev/null | grep -qxF "cargo-zigbuild $cargo_zigbuild_version" \
       || die "cargo-zigbuild is not $cargo_zigbuild_version after installing it (PATH holds another?)"
