@@ -84,4 +84,4 @@ step "release artifacts built and checked in $((SECONDS - dist_start)) s"
 step "the README's first command: cargo run --release -p omni-cli -- demo"
 cargo run --release -p omni-cli -- demo
 
-step "all checks passed"
+step "all checks passed in $SECONDS s"

@@ -2,7 +2,8 @@
 # Installs what a check needs from Debian packages when it is missing; fails with a clear
 # message when it cannot. Source it; it defines functions only.
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step line carries the UTC time, so a CI log shows where the time went.
+step() { printf '\n==> [%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 apt_updated=0
