@@ -4,9 +4,12 @@
 //! timeout, a 10-minute clock skew and malformed JSON.
 //!
 //! Every request must end in success or a typed error within its deadline, take no more
-//! attempts than the retry policy allows (counted by the sandbox), and no panic or hang; live
-//! heap bytes after the soak must be within 10% of after the warm-up (a counting global
-//! allocator). Faults on the OneKYC token endpoint come last (a failed fetch backs off for at
+//! attempts than the retry policy allows (counted by the sandbox), and no panic or hang; the
+//! live heap (a counting global allocator) must not grow with the work done: its floor over the
+//! soak's last schedule round is within 10% of its floor over the warm-up's last one. A floor
+//! (the lowest of the samples taken after each step) and not one sample, because how many idle
+//! connections the clients' pools hold at a given moment varies with the faults just served;
+//! a leak raises every sample. Faults on the OneKYC token endpoint come last (a failed fetch backs off for at
 //! least 30 s). Bounded in time (`SOAK`) and count (`MAX_ROUNDS`). `#[ignore]`d because it
 //! takes about a minute: scripts/test.sh runs it with `--ignored`.
 
@@ -467,19 +470,25 @@ fn clients_survive_a_fault_schedule() {
             partner: PartnerHeaders::new("CLIENT_X-BE-CERT_REG", "user-1", "CLIENT_X_USER_ID", "s-1"),
         };
         let (mut omni_tally, mut kyc_tally) = (Tally::default(), Tally::default());
+        // The lowest live heap after each step of one schedule round.
+        let mut after_warm_up = isize::MAX;
         for i in 0..WARM_UP_ROUNDS {
             round(&admin, &clients, SCHEDULE[i % SCHEDULE.len()], &mut omni_tally, &mut kyc_tally).await;
+            if i >= WARM_UP_ROUNDS - SCHEDULE.len() {
+                after_warm_up = after_warm_up.min(LIVE.load(Ordering::Relaxed));
+            }
         }
-        let after_warm_up = LIVE.load(Ordering::Relaxed);
         let started = Instant::now();
         let mut rounds = 0;
+        let mut after_soak = isize::MAX;
         while started.elapsed() < SOAK && rounds < MAX_ROUNDS {
+            after_soak = isize::MAX;
             for step in SCHEDULE {
                 round(&admin, &clients, step, &mut omni_tally, &mut kyc_tally).await;
+                after_soak = after_soak.min(LIVE.load(Ordering::Relaxed));
             }
             rounds += 1;
         }
-        let after_soak = LIVE.load(Ordering::Relaxed);
         print("omni-client", &omni_tally, "retries (skew retries included)");
         print(
             "onekyc-client",
@@ -487,12 +496,12 @@ fn clients_survive_a_fault_schedule() {
             "requests beyond one per call (token fetches, retries after a 401)",
         );
         println!(
-            "fault soak: {rounds} schedule rounds in {:.1} s; live heap {after_warm_up} bytes after warm-up, {after_soak} after the soak",
+            "fault soak: {rounds} schedule rounds in {:.1} s; live heap floor {after_warm_up} bytes over the warm-up's last round, {after_soak} over the soak's last round",
             started.elapsed().as_secs_f64()
         );
         assert!(
             after_soak <= after_warm_up + after_warm_up / 10,
-            "live heap grew from {after_warm_up} to {after_soak} bytes"
+            "live heap floor grew from {after_warm_up} to {after_soak} bytes"
         );
         token_endpoint_faults(&admin, &clients).await;
     });
