@@ -17,15 +17,13 @@
 # under the target, @napi-rs/cli from npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 n=${1:-100000}
-target=${CARGO_TARGET_DIR:-$root/target}
-case $target in /*) ;; *) target=$root/$target ;; esac
-for cmd in cc go java javac php python3 node; do
-  command -v "$cmd" >/dev/null 2>&1 || { echo "error: $cmd missing: run scripts/check-ffi.sh first (it installs the toolchains)" >&2; exit 1; }
-done
 # shellcheck source=../scripts/lib/common.sh
 . scripts/lib/common.sh
+repo_paths
+for cmd in cc go java javac php python3 node; do
+  command -v "$cmd" >/dev/null 2>&1 || die "$cmd missing: run scripts/check-ffi.sh first (it installs the toolchains)"
+done
 # shellcheck source=../scripts/lib/native.sh
 . scripts/lib/native.sh
 python_venv >&2

@@ -13,12 +13,10 @@
 # from the machine's Maven cache (~/.m2, filled by scripts/check-java.sh), never from the network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-target=${CARGO_TARGET_DIR:-$root/target}
-case $target in /*) ;; *) target=$root/$target ;; esac
 
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+repo_paths
 # shellcheck source=lib/native.sh
 . scripts/lib/native.sh
 

@@ -12,15 +12,11 @@
 #   lib/pkgconfig/omni.pc, include/omni.h, include/omni_php.h
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-target=${CARGO_TARGET_DIR:-$root/target}
-case $target in /*) ;; *) target=$root/$target ;; esac
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+repo_paths
 
-command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
+need_cargo
 need_cmd cc gcc
 need_cmd c++ g++
 need_cmd readelf binutils

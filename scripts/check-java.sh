@@ -10,17 +10,13 @@
 #   bash scripts/check-java.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-target=${CARGO_TARGET_DIR:-$root/target}
-case $target in /*) ;; *) target=$root/$target ;; esac
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+repo_paths
 # shellcheck source=lib/native.sh
 . scripts/lib/native.sh
 
-command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
+need_cargo
 need_cmd javac default-jdk-headless
 need_cmd java default-jdk-headless
 need_cmd mvn maven

@@ -14,17 +14,13 @@
 #   bash scripts/check-native.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-target=${CARGO_TARGET_DIR:-$root/target}
-case $target in /*) ;; *) target=$root/$target ;; esac
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+repo_paths
 # shellcheck source=lib/native.sh
 . scripts/lib/native.sh
 
-command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
+need_cargo
 need_cmd python3 python3
 
 # --- Python (bindings/python) -----------------------------------------------------------

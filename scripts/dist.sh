@@ -27,17 +27,13 @@
 # the tarball and both Debian packages. scripts/check-dist.sh checks each binary's glibc floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-target=${CARGO_TARGET_DIR:-$root/target}
-case $target in /*) ;; *) target=$root/$target ;; esac
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
+repo_paths
 # shellcheck source=lib/native.sh
 . scripts/lib/native.sh
 
-command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
+need_cargo
 need_cmd cc gcc
 need_cmd pkg-config pkg-config
 need_cmd readelf binutils

@@ -7,7 +7,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # shellcheck source=lib/common.sh
 . scripts/lib/common.sh
 
-command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"
+need_cargo
 need_cmd node nodejs
 need_cmd python3 python3
 

@@ -1,10 +1,21 @@
-# Shared by scripts/test.sh and scripts/check-ffi.sh: messages and toolchain installation.
+# Shared by the scripts: messages, the repository's paths and toolchain installation.
 # Installs what a check needs from Debian packages when it is missing; fails with a clear
 # message when it cannot. Source it; it defines functions only.
 
 # Each step line carries the UTC time, so a CI log shows where the time went.
 step() { printf '\n==> [%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# repo_paths: run from the repository's root. Sets root (that directory) and target (cargo's
+# target directory, made absolute: scripts change directory and pass it on), and keeps cargo's
+# output free of colour codes unless CARGO_TERM_COLOR asks for them.
+repo_paths() {
+  root=$PWD
+  target=${CARGO_TARGET_DIR:-$root/target}
+  case $target in /*) ;; *) target=$root/$target ;; esac
+  export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+}
+need_cargo() { command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust (rustup) first"; }
 
 apt_updated=0
 install_pkgs() { # install_pkgs WHAT PACKAGE...
